@@ -1,0 +1,139 @@
+"""Re-execute the course notebooks in place so that their stored outputs are current.
+
+Usage (from the repository root)::
+
+    python -m course_lib.refresh                       # every notebooks/NN_*.ipynb
+    python -m course_lib.refresh notebooks/02_mathematical_foundations.ipynb
+
+Each notebook runs top to bottom in a fresh kernel started from *this* Python
+(the same kernel ``pytest --nbval-current-env`` starts), with the working
+directory set to the notebook's folder and the environment of
+:func:`kernel_environment`, which ``notebooks/conftest.py`` also applies to the
+kernels nbval starts. Cell timings are not recorded, so running the command
+twice with no change in between leaves the files byte-identical. A notebook
+whose cell raises is not written, and the command exits with status 1.
+
+Used by: the maintainers of every notebook (see the README's "Changing a
+notebook" section); not imported by the notebooks themselves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, MutableMapping, Sequence
+from pathlib import Path
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+
+#: The kernelspec stored in every notebook.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def configure_kernel_environment(env: MutableMapping[str, str]) -> MutableMapping[str, str]:
+    """Make ``env`` (e.g. ``os.environ``) the environment the notebook kernels need.
+
+    * ``PYTHONHASHSEED=0``: the iteration order of sets of strings is the same
+      in every run.
+    * ``MPLBACKEND`` removed: with ``MPLBACKEND=Agg`` inherited from a shell or
+      CI, figures would not be displayed inline and their ``text/plain`` output
+      would be missing.
+    * ``JUPYTER_PLATFORM_DIRS=1``: use the platform directories jupyter_core
+      will default to, instead of warning (a DeprecationWarning, which pytest
+      turns into an error) that it is going to.
+
+    The mapping is changed in place and returned.
+    """
+    env["PYTHONHASHSEED"] = "0"
+    env.pop("MPLBACKEND", None)
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    return env
+
+
+def kernel_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of ``base`` (default ``os.environ``) with :func:`configure_kernel_environment` applied."""
+    env = dict(os.environ if base is None else base)
+    configure_kernel_environment(env)
+    return env
+
+
+def find_notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The course notebooks ``NN_name.ipynb`` in ``directory``, in order."""
+    return sorted(Path(directory).glob(NOTEBOOK_GLOB))
+
+
+def execute_notebook(path: Path, timeout: int = 600) -> float:
+    """Execute the notebook at ``path`` in place; return the wall time in seconds.
+
+    Raises ``nbclient.exceptions.CellExecutionError`` (and leaves the file
+    untouched) when a cell raises.
+    """
+    import nbformat
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+    from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
+
+    class CurrentEnvClient(NotebookClient):
+        """Starts the kernel exactly as ``pytest --nbval-current-env`` does."""
+
+        def create_kernel_manager(self) -> AsyncKernelManager:
+            self.km = AsyncKernelManager(
+                kernel_name=CURRENT_ENV_KERNEL_NAME,
+                kernel_spec_manager=NbvalKernelspecManager(),
+            )
+            return self.km
+
+    path = Path(path).resolve()
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    client = CurrentEnvClient(
+        nb,
+        timeout=timeout,
+        record_timing=False,
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    # Kernel-process stderr (not cell output) goes to /dev/null, as under nbval.
+    client.execute(env=kernel_environment(), cwd=str(path.parent), stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+    return elapsed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="python -m course_lib.refresh",
+        description="Re-execute course notebooks in place (all of notebooks/ by default).",
+    )
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to execute")
+    parser.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    args = parser.parse_args(argv)
+
+    paths = args.notebooks or find_notebooks()
+    if not paths:
+        print(f"no notebooks matching {NOTEBOOK_GLOB} in {NOTEBOOK_DIR}", file=sys.stderr)
+        return 1
+    failed = []
+    for path in paths:
+        try:
+            seconds = execute_notebook(path, timeout=args.timeout)
+        except Exception as exc:  # report every failing notebook, then fail
+            failed.append(path)
+            print(f"FAILED  {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        else:
+            print(f"{seconds:6.1f} s  {path}")
+    if failed:
+        print(f"{len(failed)} notebook(s) failed and were not rewritten", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
