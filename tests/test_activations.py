@@ -1,0 +1,568 @@
+"""Tests of course_lib.activations: values, derivatives, conventions, properties, errors.
+
+Every test is parametrised over the registry, so a newly registered activation is tested
+the moment it exists. References: PyTorch (``torch.nn.functional`` and autograd), a
+60-digit mpmath evaluation of each definition, and central finite differences.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+from activation_references import exact, torch_reference
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy.optimize import minimize_scalar
+
+import course_lib.activations as act
+from course_lib.gradcheck import numerical_vjp
+
+NAMES = act.names()
+DTYPES = [np.float64, np.float32]
+# Relative tolerances against PyTorch, as the course promises.
+TORCH_RTOL = {np.float64: 1e-10, np.float32: 1e-5}
+# Against the exact value: float64 as for torch; float32 to one unit in the last place,
+# because every function rounds a float64 result once.
+EXACT_RTOL = {np.float64: 1e-10, np.float32: 2.0**-23}
+ATOL = {np.float64: np.finfo(np.float64).smallest_subnormal, np.float32: np.finfo(np.float32).smallest_subnormal}
+
+# PyTorch 2.13's hardsigmoid backward multiplies by 1/6 rounded to float32, also in float64.
+TORCH_IMPRECISE = {("hard_sigmoid", True, np.float64): 1e-7}
+
+REQUIRED = {
+    "relu": {},
+    "leaky_relu": {"negative_slope": 0.01},
+    "prelu": {"weight": 0.25},
+    "elu": {"alpha": 1.0},
+    "selu": {},
+    "celu": {"alpha": 1.0},
+    "sigmoid": {},
+    "log_sigmoid": {},
+    "tanh": {},
+    "hard_tanh": {"min_val": -1.0, "max_val": 1.0},
+    "hard_sigmoid": {},
+    "hard_swish": {},
+    "softplus": {"beta": 1.0, "threshold": 20.0},
+    "softsign": {},
+    "swish": {"beta": 1.0},
+    "mish": {},
+    "gelu": {},
+    "gelu_tanh": {},
+    "snake": {"a": 1.0},
+    "scaled_tanh": {"a": 1.7159, "b": 2.0 / 3.0},
+}
+
+# Non-default parameters checked against PyTorch and the exact definitions as well.
+PARAMETER_CASES = [
+    ("leaky_relu", {"negative_slope": 0.2}),
+    ("leaky_relu", {"negative_slope": 0.0}),
+    ("prelu", {"weight": -0.5}),
+    ("elu", {"alpha": 0.5}),
+    ("celu", {"alpha": 2.5}),
+    ("hard_tanh", {"min_val": -2.0, "max_val": 0.5}),
+    ("softplus", {"beta": 2.0, "threshold": 10.0}),
+    ("softplus", {"beta": 0.5, "threshold": math.inf}),
+    ("swish", {"beta": 1.7}),
+    ("snake", {"a": 2.0}),
+    ("scaled_tanh", {"a": 1.0, "b": 0.5}),
+]
+
+
+def _grid(dtype, spec, params=None) -> np.ndarray:
+    """Extreme points, the kinks, and seeded random points, in ``dtype``."""
+    tiny = np.finfo(dtype).tiny
+    extremes = [0.0, tiny, -tiny, 1.0, -1.0, 50.0, -50.0, 800.0, -800.0, 1e4, -1e4, 5.0, -5.0]
+    kinks = list(spec.kinks)
+    for key in ("min_val", "max_val"):
+        if params and key in params:
+            kinks.append(params[key])
+    if spec.name == "softplus":
+        beta = (params or {}).get("beta", 1.0)
+        threshold = (params or {}).get("threshold", 20.0)
+        if math.isfinite(threshold):
+            kinks.append(threshold / beta)
+    rng = np.random.default_rng(1234)
+    random = np.concatenate([rng.normal(0.0, 3.0, 150), rng.normal(0.0, 30.0, 30)])
+    return np.array(extremes + kinks + list(random), dtype=dtype)
+
+
+def _close(a, b, rtol, atol) -> np.ndarray:
+    """Element-wise closeness; NaN matches NaN, equal infinities match."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    both_nan = np.isnan(a) & np.isnan(b)
+    same = a == b
+    with np.errstate(invalid="ignore"):
+        near = np.abs(a - b) <= atol + rtol * np.abs(b)
+    return both_nan | same | near
+
+
+def _assert_close(ours, ref, x, rtol, atol, what):
+    ok = _close(ours, ref, rtol, atol)
+    if not ok.all():
+        bad = np.flatnonzero(~ok)[:5]
+        rows = ", ".join(f"x={x[i]!r}: ours={ours[i]!r} ref={ref[i]!r}" for i in bad)
+        raise AssertionError(f"{what}: {int((~ok).sum())} points differ, e.g. {rows}")
+
+
+# --------------------------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------------------------
+def test_every_required_activation_is_registered_with_torch_defaults():
+    assert set(REQUIRED) <= set(NAMES)
+    for name, defaults in REQUIRED.items():
+        assert dict(act.get(name).defaults) == pytest.approx(defaults), name
+
+
+def test_defaults_are_pytorchs_where_pytorch_has_the_function():
+    import torch
+    import torch.nn.functional as F
+
+    def default(fn, key):
+        return inspect.signature(fn).parameters[key].default
+
+    assert act.get("leaky_relu").defaults["negative_slope"] == default(F.leaky_relu, "negative_slope")
+    assert act.get("elu").defaults["alpha"] == default(F.elu, "alpha")
+    assert act.get("celu").defaults["alpha"] == default(F.celu, "alpha")
+    assert act.get("hard_tanh").defaults["min_val"] == default(F.hardtanh, "min_val")
+    assert act.get("hard_tanh").defaults["max_val"] == default(F.hardtanh, "max_val")
+    assert act.get("softplus").defaults["beta"] == default(torch.nn.Softplus.__init__, "beta")
+    assert act.get("softplus").defaults["threshold"] == default(torch.nn.Softplus.__init__, "threshold")
+    assert act.get("prelu").defaults["weight"] == default(torch.nn.PReLU.__init__, "init")
+
+
+def test_silu_is_a_second_name_for_swish():
+    assert act.get("silu") is act.get("swish")
+    assert act.silu is act.swish and act.silu_grad is act.swish_grad
+    assert "silu" not in NAMES  # listed once, under its own name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_spec_exposes_formula_defaults_and_functions(name):
+    spec = act.get(name)
+    assert spec.name == name
+    assert isinstance(spec.formula, str) and spec.formula.strip()
+    x = np.linspace(-3, 3, 7)
+    np.testing.assert_array_equal(spec(x), getattr(act, name)(x))
+    np.testing.assert_array_equal(spec.forward(x), getattr(act, name)(x))
+    np.testing.assert_array_equal(spec.derivative(x), getattr(act, f"{name}_grad")(x))
+
+
+def test_unknown_name_suggests_the_closest_and_lists_all():
+    with pytest.raises(ValueError, match=r"unknown activation 'gleu'; did you mean 'gelu'\?") as info:
+        act.get("gleu")
+    for name in NAMES:
+        assert name in str(info.value)
+    with pytest.raises(ValueError, match="unknown activation 'zzzz' Known: "):
+        act.get("zzzz")
+    with pytest.raises(TypeError, match="must be a string"):
+        act.get(3)
+
+
+def test_unknown_parameter_is_named():
+    with pytest.raises(TypeError, match="'relu' has no parameter 'alpha'; its parameters are: none"):
+        act.get("relu")(1.0, alpha=2.0)
+    with pytest.raises(TypeError, match="'elu' has no parameter 'beta'; its parameters are: alpha"):
+        act.get("elu").derivative(1.0, beta=2.0)
+    with pytest.raises(TypeError, match="leaky_relu.*slope"):
+        act.leaky_relu(1.0, slope=0.1)
+
+
+@pytest.mark.parametrize(
+    "name, params, error, message",
+    [
+        ("softplus", {"beta": 0.0}, ValueError, "'beta' must be positive; got 0.0"),
+        ("swish", {"beta": -1.0}, ValueError, "'beta' must be positive"),
+        ("celu", {"alpha": 0.0}, ValueError, "'alpha' must be positive"),
+        ("snake", {"a": -2.0}, ValueError, "'a' must be positive"),
+        ("hard_tanh", {"min_val": 1.0, "max_val": 1.0}, ValueError, "min_val must be smaller than max_val"),
+        ("elu", {"alpha": math.nan}, ValueError, "'alpha' must be finite"),
+        ("leaky_relu", {"negative_slope": "0.1"}, TypeError, "'negative_slope' must be a real number; got str"),
+        ("leaky_relu", {"negative_slope": np.ones(2)}, TypeError, "must be a real number; got ndarray"),
+        ("elu", {"alpha": True}, TypeError, "must be a real number; got bool"),
+    ],
+)
+def test_bad_parameter_values_are_refused_clearly(name, params, error, message):
+    for fn in (act.get(name), act.get(name).derivative):
+        with pytest.raises(error, match=message):
+            fn(np.ones(3), **params)
+
+
+@pytest.mark.parametrize(
+    "bad, what",
+    [
+        (np.array(["a", "b"]), "strings"),
+        (["1.0", "2.0"], "strings"),
+        (np.array([1.0, None], dtype=object), "Python objects"),
+        (np.array([1.0, 2.0], dtype=object), "Python objects"),
+        (np.array([1 + 2j]), "complex numbers"),
+        ([[1.0, 2.0], [3.0]], "cannot turn into one"),
+        (np.array(["2020-01-01"], dtype="datetime64[D]"), "dates"),
+    ],
+)
+@pytest.mark.parametrize("name", ["relu", "gelu", "softplus"])
+def test_non_numeric_input_is_a_type_error(name, bad, what):
+    for fn in (act.get(name), act.get(name).derivative):
+        with pytest.raises(TypeError, match=f"x must be a real-valued array.*{what}"):
+            fn(bad)
+
+
+# --------------------------------------------------------------------------------------------
+# Values and derivatives against PyTorch and the exact definitions
+# --------------------------------------------------------------------------------------------
+def _check_against_references(name, dtype, params):
+    spec = act.get(name)
+    x = _grid(dtype, spec, params)
+    torch_value, torch_grad = torch_reference(name, x, **params)
+    for derivative, ours, from_torch in (
+        (False, spec(x, **params), torch_value),
+        (True, spec.derivative(x, **params), torch_grad),
+    ):
+        what = f"{name}{'′' if derivative else ''}({params}) in {np.dtype(dtype).name}"
+        assert ours.dtype == dtype, what
+        truth = exact(name, x.astype(np.float64), derivative, **params)
+        # Exact to the promised precision everywhere, tails included.
+        _assert_close(ours, truth, x, EXACT_RTOL[dtype], ATOL[dtype], f"{what} vs exact")
+        # Equal to PyTorch wherever PyTorch itself is right; where PyTorch is not (its
+        # autograd computes s(1 - s) and 1 - tanh², which cancel in the tails; its float32
+        # erf-GELU loses digits below -4), the exact value above is the reference.
+        torch_right = _close(from_torch, truth, TORCH_RTOL[dtype], ATOL[dtype])
+        if dtype == np.float32:
+            # float32 PyTorch is trusted where it matches the rounded exact value.
+            torch_right = _close(from_torch, truth.astype(np.float32), TORCH_RTOL[dtype], ATOL[dtype])
+        if (name, derivative, dtype) in TORCH_IMPRECISE:
+            # A known PyTorch imprecision: compare at the precision PyTorch has.
+            _assert_close(ours, from_torch, x, TORCH_IMPRECISE[name, derivative, dtype], 0.0, f"{what} vs torch")
+            continue
+        # The comparison with PyTorch is never vacuous: PyTorch is right for most |x| <= 2
+        # (not all: float32 PyTorch cancels near the zeros of a derivative, e.g. gelu′(-0.75)).
+        assert torch_right[np.abs(x) <= 2].mean() > 0.95, f"{what}: torch disagrees with exact near 0"
+        _assert_close(
+            ours[torch_right], from_torch[torch_right], x[torch_right], TORCH_RTOL[dtype], ATOL[dtype],
+            f"{what} vs torch",
+        )
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+@pytest.mark.parametrize("name", NAMES)
+def test_values_and_derivatives_match_torch_and_exact(name, dtype):
+    _check_against_references(name, dtype, {})
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+@pytest.mark.parametrize("name, params", PARAMETER_CASES, ids=[f"{n}-{p}" for n, p in PARAMETER_CASES])
+def test_non_default_parameters_match_torch_and_exact(name, params, dtype):
+    _check_against_references(name, dtype, params)
+
+
+@pytest.mark.parametrize(
+    "name, x, expected",
+    [
+        ("relu", 0.0, 0.0),
+        ("leaky_relu", 0.0, 0.01),
+        ("prelu", 0.0, 0.25),
+        ("elu", 0.0, 1.0),
+        ("selu", 0.0, act.SELU_SCALE * act.SELU_ALPHA),
+        ("hard_tanh", -1.0, 0.0),
+        ("hard_tanh", 1.0, 0.0),
+        ("hard_sigmoid", -3.0, 0.0),
+        ("hard_sigmoid", 3.0, 0.0),
+        ("hard_swish", -3.0, 0.0),
+        ("hard_swish", 3.0, 1.0),
+    ],
+)
+def test_kink_conventions_are_pytorchs(name, x, expected):
+    ours = float(act.get(name).derivative(x))
+    _, from_torch = torch_reference(name, np.array([x]))
+    assert ours == pytest.approx(expected, rel=1e-15)
+    assert ours == pytest.approx(float(from_torch[0]), rel=1e-15)
+
+
+def test_elu_with_other_alpha_takes_the_left_slope_at_zero():
+    assert float(act.elu_grad(0.0, alpha=2.0)) == 2.0
+    _, from_torch = torch_reference("elu", np.array([0.0]), alpha=2.0)
+    assert float(from_torch[0]) == 2.0
+
+
+def test_float32_tail_is_exact_where_naive_float32_is_not():
+    x = np.float32(-5.0)
+    ours = act.gelu(x)
+    truth = np.float32(exact("gelu", np.array([-5.0]))[0])
+    assert ours.dtype == np.float32 and ours == truth
+    naive = np.float32(0.5) * x * (np.float32(1) + np.float32(math.erf(x / np.float32(math.sqrt(2)))))
+    assert abs(naive - truth) > 1e-3 * abs(truth)  # what the slide-style formula would give
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivative_matches_finite_differences_away_from_kinks(name):
+    spec = act.get(name)
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-6.0, 6.0, size=(4, 25))
+    for kink in spec.kinks:  # keep clear of the points where the slope jumps
+        x = np.where(np.abs(x - kink) < 1e-3, x + 0.1, x)
+    dout = rng.normal(size=x.shape)
+    numeric = numerical_vjp(spec, x, dout, eps=1e-6)
+    analytic = spec.derivative(x) * dout
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_finite_differences_catch_a_wrong_derivative():
+    # The check above can fail: the slide-style derivative s*(1-s) of tanh instead of 1-t².
+    x = np.linspace(-2, 2, 9)
+    numeric = numerical_vjp(act.tanh, x, np.ones_like(x))
+    wrong = act.sigmoid(x) * (1 - act.sigmoid(x))
+    assert not np.allclose(wrong, numeric, rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------------------------------------------------------------
+# Limits, NaN, warnings
+# --------------------------------------------------------------------------------------------
+def _limit_of(fn, sign):
+    """The limit of fn(t) as t -> sign*inf, estimated from fn at 1e10, 1e100, 1e300.
+
+    Returns a float limit, +-inf for divergence, or NaN when the values keep oscillating.
+    """
+    values = [float(fn(sign * t)) for t in (1e10, 1e100, 1e300)]
+    if all(v > 1e5 for v in values):
+        return math.inf
+    if all(v < -1e5 for v in values):
+        return -math.inf
+    if abs(values[1] - values[2]) <= 1e-12 * max(1.0, abs(values[2])) and abs(values[0] - values[2]) <= 1e-6:
+        return values[2]
+    return math.nan
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_infinities_give_the_limits(name):
+    spec = act.get(name)
+    for fn in (spec, spec.derivative):
+        for dtype in DTYPES:
+            at_inf = fn(np.array([-np.inf, np.inf], dtype=dtype))
+            assert at_inf.dtype == dtype
+            for value, sign in zip(at_inf, (-1.0, 1.0)):
+                limit = _limit_of(fn, sign)
+                if math.isnan(limit):
+                    assert math.isnan(value), f"{name}: no limit at {sign}inf, got {value}"
+                else:
+                    assert value == pytest.approx(limit, rel=1e-12, abs=1e-300), (name, sign)
+
+
+def test_snake_slope_has_no_limit_at_infinity():
+    assert np.isnan(act.snake_grad(np.inf)) and np.isnan(act.snake_grad(-np.inf))
+    assert act.snake(np.inf) == np.inf and act.snake(-np.inf) == -np.inf
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nan_in_nan_out(name):
+    spec = act.get(name)
+    x = np.array([np.nan, 1.0, np.nan, -2.0])
+    for fn in (spec, spec.derivative):
+        for dtype in DTYPES:
+            y = fn(x.astype(dtype))
+            assert np.isnan(y[[0, 2]]).all() and not np.isnan(y[[1, 3]]).any(), name
+
+
+finite64 = hnp.arrays(np.float64, st.integers(1, 30), elements=st.floats(allow_nan=False, allow_infinity=False))
+finite32 = hnp.arrays(
+    np.float32, st.integers(1, 30), elements=st.floats(allow_nan=False, allow_infinity=False, width=32)
+)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=60, deadline=None)
+@given(x64=finite64, x32=finite32)
+def test_no_warning_and_no_nan_for_any_finite_input(name, x64, x32):
+    # pytest turns every warning into an error (pyproject.toml), so a RuntimeWarning fails here.
+    spec = act.get(name)
+    for x in (x64, x32):
+        for fn in (spec, spec.derivative):
+            y = fn(x)
+            assert y.dtype == x.dtype
+            assert not np.isnan(y).any(), (name, x[np.isnan(y)])
+
+
+# --------------------------------------------------------------------------------------------
+# dtype, shape, no mutation
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", NAMES)
+def test_dtype_and_shape_are_preserved_and_input_untouched(name):
+    spec = act.get(name)
+    rng = np.random.default_rng(3)
+    cases = [
+        (np.float64, (2, 3, 4), np.float64),
+        (np.float32, (5,), np.float32),
+        (np.float16, (3, 2), np.float16),
+        (np.int64, (4,), np.float64),
+        (np.int32, (2, 2), np.float64),
+        (np.bool_, (3,), np.float64),
+    ]
+    for in_dtype, shape, out_dtype in cases:
+        x = (rng.normal(size=shape) * 4).astype(in_dtype)
+        before = x.copy()
+        for fn in (spec, spec.derivative):
+            y = fn(x)
+            assert y.dtype == out_dtype and y.shape == shape, (in_dtype, shape)
+            assert not np.shares_memory(x, y)
+            np.testing.assert_array_equal(x, before)
+            y[...] = 0  # writing to the result must not reach the input
+            np.testing.assert_array_equal(x, before)
+    for scalar in (2, 2.5, -1, True):
+        y = spec(scalar)
+        assert y.shape == () and y.dtype == np.float64
+    assert spec([1, -2, 3]).dtype == np.float64
+    assert spec(np.empty((0, 3))).shape == (0, 3)
+    strided = np.arange(20.0).reshape(4, 5)[::2, ::-2]
+    np.testing.assert_array_equal(spec(strided), spec(np.ascontiguousarray(strided)))
+
+
+def test_integer_input_is_promoted_not_truncated():
+    # The slide's ReLU backward on an int array truncates a float upstream gradient.
+    assert act.sigmoid(np.array([0])).dtype == np.float64
+    assert float(act.sigmoid(np.array([0]))[0]) == 0.5
+    np.testing.assert_array_equal(act.leaky_relu(np.array([-2, 3])), [-0.02, 3.0])
+
+
+# --------------------------------------------------------------------------------------------
+# The property records, each verified numerically
+# --------------------------------------------------------------------------------------------
+GRID = np.linspace(-60.0, 60.0, 240_001)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_output_range(name):
+    spec = act.get(name)
+    props = spec.properties
+    lo, hi = props.output_range
+    values = np.concatenate([spec(GRID), spec(np.array([-1e300, 1e300, -np.inf, np.inf]))])
+    assert values.min() >= lo - 1e-12 * max(1.0, abs(lo))
+    assert values.max() <= hi + 1e-12 * max(1.0, abs(hi))
+    assert props.bounded_below == math.isfinite(lo) and props.bounded_above == math.isfinite(hi)
+    for end, sign, closed in ((lo, -1.0, props.range_closed[0]), (hi, 1.0, props.range_closed[1])):
+        if math.isinf(end):
+            assert sign * float(spec(sign * 1e300)) > 1e100 or sign * float(spec(-sign * 1e300)) > 1e100
+            assert not closed
+            continue
+        # The bound is reached or approached to within 1e-12: refine the grid's extreme.
+        i = int(np.argmax(sign * spec(GRID)))
+        best = minimize_scalar(
+            lambda t: -sign * float(spec(t)),
+            bounds=(GRID[max(i - 1, 0)], GRID[min(i + 1, GRID.size - 1)]),
+            method="bounded",
+            options={"xatol": 1e-12},
+        )
+        refined = float(spec(best.x))
+        extreme = max(values.max(), refined) if sign > 0 else min(values.min(), refined)
+        assert extreme == pytest.approx(end, abs=1e-12), (name, end)
+        # Closed: some moderate input reaches the bound; open: none within |x| <= 8 gets
+        # closer than 1e-9 (the open bounds are only approached in the tails).
+        moderate = spec(np.linspace(-8, 8, 16_001))
+        gap = np.abs(moderate - end).min()
+        if abs(best.x) <= 8:
+            gap = min(gap, abs(refined - end))
+        attained = gap <= 1e-9
+        assert attained == closed, f"{name}: bound {end} attained={attained}, declared closed={closed}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_monotonic(name):
+    spec = act.get(name)
+    steps = np.diff(spec(GRID))
+    if spec.properties.monotonic:
+        assert steps.min() >= 0.0
+        assert spec.derivative(GRID).min() >= 0.0
+    else:
+        assert steps.min() < -1e-6
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_smooth_means_a_continuous_derivative(name):
+    spec = act.get(name)
+    jumps = np.abs(np.diff(spec.derivative(GRID)))  # step 5e-4
+    at_kinks = [abs(float(spec.derivative(k + 1e-9)) - float(spec.derivative(k - 1e-9))) for k in spec.kinks]
+    if spec.properties.smooth:
+        assert not spec.kinks
+        assert jumps.max() < 1e-2
+    else:
+        assert spec.kinks, f"{name} is declared non-smooth but lists no kink"
+        assert min(at_kinks) > 1e-3  # every declared kink is a real jump of the slope
+    # Away from the declared kinks the slope is continuous.
+    away = np.ones(GRID.size - 1, dtype=bool)
+    for k in spec.kinks:
+        away &= np.abs(GRID[:-1] - k) > 1e-3
+    assert jumps[away].max() < 1e-2
+
+
+def _gaussian_moments(spec):
+    z = np.linspace(-12.0, 12.0, 2_400_001)
+    density = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    f = spec(z)
+    dz = z[1] - z[0]
+    return np.trapezoid(f * density, dx=dz), math.sqrt(np.trapezoid(f * f * density, dx=dz))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_zero_centred(name):
+    spec = act.get(name)
+    mean, rms = _gaussian_moments(spec)
+    if spec.properties.zero_centred:
+        assert abs(mean) < 1e-3 * rms
+    else:
+        assert abs(mean) > 1e-2 * rms
+
+
+def test_selu_keeps_the_self_normalising_fixed_point():
+    mean, rms = _gaussian_moments(act.get("selu"))
+    assert abs(mean) < 1e-8 and rms == pytest.approx(1.0, abs=1e-8)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_self_gated(name):
+    spec = act.get(name)
+    x = GRID[np.abs(GRID) > 1e-3]
+    gate = spec(x) / x
+    is_gate = (
+        gate.min() >= -1e-12
+        and gate.max() <= 1 + 1e-12
+        and np.diff(gate).min() >= -1e-12
+        and np.abs(np.diff(gate)).max() < 1e-2
+        and abs(float(spec(-60.0))) < 1e-6
+        and gate[-1] > 1 - 1e-6
+    )
+    assert is_gate == spec.properties.self_gated
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if act.get(n).properties.monotonic])
+@settings(max_examples=80, deadline=None)
+@given(a=st.floats(allow_nan=False, width=64), b=st.floats(allow_nan=False, width=64))
+def test_monotonic_functions_stay_monotone(name, a, b):
+    lo, hi = min(a, b), max(a, b)
+    spec = act.get(name)
+    for dtype in DTYPES:
+        if max(abs(lo), abs(hi)) > float(np.finfo(dtype).max):
+            continue
+        pair = np.array([lo, hi], dtype=dtype)
+        y = spec(pair)
+        assert y[0] <= y[1] or (np.isnan(y).any() and name == "snake")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if act.get(n).properties.bounded_below or act.get(n).properties.bounded_above])
+@settings(max_examples=80, deadline=None)
+@given(x=st.floats(allow_nan=False))
+def test_bounded_functions_stay_in_range(name, x):
+    spec = act.get(name)
+    lo, hi = spec.properties.output_range
+    for dtype in DTYPES:
+        if abs(x) > float(np.finfo(dtype).max):
+            continue
+        y = float(spec(np.array(x, dtype=dtype)))
+        assert lo - 1e-7 * max(1.0, abs(lo)) <= y <= hi + 1e-7 * max(1.0, abs(hi))
+
+
+def test_range_text_is_interval_notation():
+    assert act.get("relu").properties.range_text() == "[0, ∞)"
+    assert act.get("sigmoid").properties.range_text() == "(0, 1)"
+    assert act.get("hard_tanh").properties.range_text() == "[-1, 1]"
+    assert act.get("gelu").properties.range_text() == "[-0.17, ∞)"
