@@ -563,7 +563,7 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0) -> np.nda
     Examples
     --------
     >>> softplus([-1000.0, 0.0, 1000.0])
-    array([   0.        ,    0.69314718, 1000.        ])
+    array([0.00000000e+00, 6.93147181e-01, 1.00000000e+03])
     """
     z = beta * x
     return np.where(z > threshold, x, np.logaddexp(z, 0.0) / beta)
@@ -669,7 +669,7 @@ def gelu(x: ArrayLike) -> np.ndarray:
     Examples
     --------
     >>> gelu([-5.0, 0.0, 1.0])
-    array([-1.43329792e-06,  0.00000000e+00,  8.41344746e-01])
+    array([-1.43325786e-06,  0.00000000e+00,  8.41344746e-01])
     """
     return x * ndtr(x)
 
