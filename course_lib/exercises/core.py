@@ -124,16 +124,19 @@ class _Verdict(Exception):
     """Internal: carries a finished "wrong" line out of the comparison."""
 
 
-def format_value(value: Any, max_shown: int = _MAX_SHOWN) -> str:
+def format_value(value: Any, max_shown: int = _MAX_SHOWN, digits: int = 8) -> str:
     """A short, deterministic, single-line description of ``value``.
 
-    Floats use 8 significant digits; arrays show their values (summarised when
+    Floats use ``digits`` significant digits; arrays show their values (summarised when
     longer than ``max_shown``) and their dtype when it is not float64; no
     memory addresses, no ``np.float64(...)`` reprs.
     """
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fc":
-            fmt = {"float_kind": _format_float, "complex_kind": lambda v: f"{v:.8g}"}
+            fmt = {
+                "float_kind": lambda v: _format_float(v, digits),
+                "complex_kind": lambda v: f"{v:.{digits}g}",
+            }
         else:
             fmt = None
         text = np.array2string(
@@ -152,14 +155,14 @@ def format_value(value: Any, max_shown: int = _MAX_SHOWN) -> str:
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (float, np.floating)):
-        return _format_float(value)
+        return _format_float(value, digits)
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     if isinstance(value, tuple):
-        inner = ", ".join(format_value(v, max_shown) for v in value)
+        inner = ", ".join(format_value(v, max_shown, digits) for v in value)
         return f"({inner}{',' if len(value) == 1 else ''})"
     if isinstance(value, list):
-        return "[" + ", ".join(format_value(v, max_shown) for v in value) + "]"
+        return "[" + ", ".join(format_value(v, max_shown, digits) for v in value) + "]"
     if value is None:
         return "None"
     if callable(value):
@@ -170,11 +173,11 @@ def format_value(value: Any, max_shown: int = _MAX_SHOWN) -> str:
     return text
 
 
-def _format_float(v: Any) -> str:
+def _format_float(v: Any, digits: int = 8) -> str:
     v = float(v)
     if v == 0.0:
         return "-0.0" if np.signbit(v) else "0.0"
-    text = f"{v:.8g}"
+    text = f"{v:.{digits}g}"
     if "e" not in text and "." not in text and "n" not in text:
         text += ".0"
     return text
@@ -182,6 +185,14 @@ def _format_float(v: Any) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def _expected_got(expected: Any, got: Any) -> str:
+    """``expected X, got Y``, with all 17 digits when 8 do not show the difference."""
+    e, g = format_value(expected), format_value(got)
+    if e == g:
+        e, g = format_value(expected, digits=17), format_value(got, digits=17)
+    return f"expected {e}, got {g}"
 
 
 def _describe_call(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) -> str:
@@ -286,7 +297,7 @@ def _compare(
                 at = f" (first difference at x={format_value(elementwise_input[index])}:"
             else:
                 at = f" (first difference at index {index if len(index) != 1 else index[0]}:"
-            at += f" expected {format_value(expected[index])}, got {format_value(got[index])})"
+            at += f" {_expected_got(expected[index], got[index])})"
             nonfinite = (
                 expected.dtype.kind in "fc"
                 and bool(np.all(np.isfinite(expected[index])))
@@ -294,7 +305,7 @@ def _compare(
             )
             base_hint = hint or (_HINT_NONFINITE if nonfinite else _HINT_VALUE)
             raise _Verdict(
-                f"expected {format_value(expected)}, got {format_value(got)}{where}{at}. "
+                f"{_expected_got(expected, got)}{where}{at}. "
                 f"Hint: {base_hint}"
             )
         return
@@ -315,7 +326,7 @@ def _compare(
     if isinstance(expected, (bool, np.bool_)):
         if not isinstance(got, (bool, np.bool_)) or bool(got) != bool(expected):
             raise _Verdict(
-                f"expected {format_value(expected)}, got {format_value(got)}{where}. "
+                f"{_expected_got(expected, got)}{where}. "
                 f"Hint: {hint or _HINT_VALUE}"
             )
         return
@@ -329,13 +340,13 @@ def _compare(
             )
         if not (got == expected or np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)):
             raise _Verdict(
-                f"expected {format_value(expected)}, got {format_value(got)}{where}. "
+                f"{_expected_got(expected, got)}{where}. "
                 f"Hint: {hint or _HINT_VALUE}"
             )
         return
     if got != expected:
         raise _Verdict(
-            f"expected {format_value(expected)}, got {format_value(got)}{where}. "
+            f"{_expected_got(expected, got)}{where}. "
             f"Hint: {hint or _HINT_VALUE}"
         )
 
