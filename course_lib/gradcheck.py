@@ -224,6 +224,11 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     typically gives 1e-10 or less for a correct derivative and order one for a
     wrong one.
 
+    A gradient that is zero in theory (a bias followed by batch normalisation)
+    is the one case this measure cannot judge: the finite-difference estimate is
+    rounding noise of about 1e-10 and the ratio is of order one. Compare the
+    absolute values there instead.
+
     Parameters
     ----------
     a, b : array_like
