@@ -195,6 +195,7 @@ def plot_function_and_derivative(
     ncols: int = 3,
     panel_size: tuple[float, float] = (3.6, 2.8),
     mark_kinks: bool = True,
+    kinks: Mapping[str, Sequence[float]] | None = None,
     title: str | None = None,
 ) -> Figure:
     r"""A grid with one panel per activation showing :math:`f` and :math:`f'`.
@@ -212,13 +213,17 @@ def plot_function_and_derivative(
     x
         1-D grid of inputs; default 1001 points on [-5, 5].
     params
-        Non-default parameters per name (kinks are then not marked for that name).
+        Non-default parameters per name.
     ncols
         Panels per row.
     panel_size
         Width and height of one panel in inches.
     mark_kinks
         Draw the kinks.
+    kinks
+        Kinks per name, overriding ``spec.kinks`` (which holds them for the
+        default parameters), e.g. ``{"hard_tanh": (-2.0, 2.0)}`` with
+        ``params={"hard_tanh": {"min_val": -2.0, "max_val": 2.0}}``.
     title
         Figure title (suptitle); none when None.
 
@@ -247,17 +252,18 @@ def plot_function_and_derivative(
     f_color, df_color = COURSE_COLORS[0], COURSE_COLORS[1]
     for ax, spec in zip(axes.flat, specs):
         p = dict(params.get(spec.name, {}))
-        kinks = [k for k in getattr(spec, "kinks", ()) if xs[0] <= k <= xs[-1]] if not p else []
+        where = (kinks or {}).get(spec.name, getattr(spec, "kinks", ()))
+        spec_kinks = [float(k) for k in where if xs[0] <= k <= xs[-1]]
         ax.plot(xs, spec(xs, **p), color=f_color, label="$f(x)$")
         # Break the derivative's line at each kink instead of drawing a vertical jump,
         # and show the value the convention assigns at the kink as a dot.
-        xd = _break_at(xs[~np.isin(xs, kinks)], kinks)
+        xd = _break_at(xs[~np.isin(xs, spec_kinks)], spec_kinks)
         ax.plot(xd, spec.derivative(xd, **p), color=df_color, linestyle="--", label="$f'(x)$")
-        if mark_kinks and kinks:
-            xk = np.asarray(kinks, dtype=np.float64)
-            for k in kinks:
+        if mark_kinks and spec_kinks:
+            xk = np.asarray(spec_kinks, dtype=np.float64)
+            for k in spec_kinks:
                 ax.axvline(k, color="0.35", linestyle=":", linewidth=1.2, label="kink")
-            ax.plot(xk, spec.derivative(xk), linestyle="none", marker="o", markersize=5,
+            ax.plot(xk, spec.derivative(xk, **p), linestyle="none", marker="o", markersize=5,
                     color=df_color, label="$f'$ at a kink")
         ax.axhline(0.0, color="0.5", linewidth=0.8, zorder=0)
         ax.set_title(spec.name + (f" ({_param_text(p)})" if p else ""))

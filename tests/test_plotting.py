@@ -117,3 +117,16 @@ def test_never_shows(monkeypatch):
     monkeypatch.setattr(plt, "show", fail)
     plotting.plot_function_and_derivative(["relu"])
     plotting.plot_activations("relu")
+
+
+def test_kinks_follow_parameters_when_given():
+    fig = plotting.plot_function_and_derivative(
+        "hard_tanh", params={"hard_tanh": {"min_val": -2.0, "max_val": 2.0}},
+        kinks={"hard_tanh": (-2.0, 2.0)},
+    )
+    ax = fig.axes[0]
+    dots = [ln for ln in ax.get_lines() if ln.get_label() == "$f'$ at a kink"][0]
+    np.testing.assert_array_equal(dots.get_xdata(), [-2.0, 2.0])
+    np.testing.assert_array_equal(dots.get_ydata(), [0.0, 0.0])
+    vlines = [ln for ln in ax.get_lines() if ln.get_label() == "kink"]
+    assert sorted(ln.get_xdata()[0] for ln in vlines) == [-2.0, 2.0]
