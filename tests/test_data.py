@@ -142,3 +142,10 @@ def test_one_hot():
 def test_synthetic_sets_reject_bad_arguments(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(data, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 8 and result.failed == 0

@@ -208,3 +208,12 @@ def test_layer_gradient_errors_restores_params_and_checks_dout():
 def test_numerical_vjp_rejects_non_finite_output():
     with pytest.raises(ValueError, match="non-finite"):
         numerical_vjp(lambda v: np.where(v > 0, v, np.inf), np.array([1e-7, 1.0]), np.ones(2))
+
+
+def test_docstring_examples():
+    import doctest
+
+    import course_lib.gradcheck
+
+    result = doctest.testmod(course_lib.gradcheck, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 4 and result.failed == 0

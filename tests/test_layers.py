@@ -619,3 +619,10 @@ def test_benchmark_constructor_signature():
     out = conv.forward(np.zeros((360, 1, 8, 8)))
     assert out.shape == (360, 16, 6, 6)
     assert conv.params["W"].shape == (16, 1, 3, 3) and conv.params["b"].shape == (16,)
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(L, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 20 and result.failed == 0
