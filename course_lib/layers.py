@@ -1,6 +1,6 @@
 r"""Neural-network layers in numpy, each with a hand-written backward pass.
 
-Every layer follows one contract (see ``shared/STYLE.md``):
+Every layer follows one contract:
 
 * ``forward(x)`` returns the output and keeps in a cache exactly what the
   backward pass needs;
@@ -15,6 +15,11 @@ Every layer follows one contract (see ``shared/STYLE.md``):
   are used in the input's dtype), integers are promoted to float64;
 * ``train()`` / ``eval()`` switch the mode (only :class:`BatchNorm1d` behaves
   differently); ``zero_grad()`` sets every gradient to zero.
+
+One exception to "forward returns the output": :meth:`SelfAttention.forward`
+returns the pair ``(output, attention_weights)``. :class:`Sequential`,
+:func:`course_lib.train.fit` and :func:`course_lib.gradcheck.layer_gradient_errors`
+take the first element of a tuple as the output.
 
 Parameters are plain numpy arrays in the ``params`` dict. Optimisers update them
 *in place*; to load weights (for instance copied from PyTorch) write into them,
@@ -850,7 +855,10 @@ class MaxPool2D(Layer):
     Rows and columns that do not fill a whole window are dropped (PyTorch's
     default ``ceil_mode=False``). The backward pass sends each gradient to the
     position of its window's maximum; on a tie, to the first maximum in
-    row-major order, as PyTorch does.
+    row-major order, as PyTorch does. A NaN in a window makes its output NaN.
+
+    Vectorised over the batch: a loop over the k·k offsets inside the window,
+    each a strided view of the input with the output's shape.
 
     Parameters
     ----------
@@ -877,26 +885,29 @@ class MaxPool2D(Layer):
         k = self.kernel_size
         if x.ndim != 4 or x.shape[2] < k or x.shape[3] < k:
             raise _shape_error(self, "x", f"(N, C, H, W) with H, W >= {k}", x.shape)
-        n, c, h, w = x.shape
-        ho, wo = h // k, w // k
-        blocks = x[:, :, : ho * k, : wo * k].reshape(n, c, ho, k, wo, k)
-        flat = blocks.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho, wo, k * k)
-        idx = np.argmax(flat, axis=-1)
-        out = np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
-        self._cache = (idx, x.shape, x.dtype)
-        return out
+        ho, wo = x.shape[2] // k, x.shape[3] // k
+        # One strided view per window offset (p, q), each of the output's shape: a running
+        # max over the k*k offsets that remembers which offset won. A later offset wins
+        # only if strictly larger, so the first maximum wins a tie (as in PyTorch).
+        best = x[:, :, 0 : ho * k : k, 0 : wo * k : k].copy()
+        winner = np.zeros(best.shape, dtype=np.intp)
+        for offset in range(1, k * k):
+            p, q = divmod(offset, k)
+            v = x[:, :, p : ho * k : k, q : wo * k : k]
+            winner[v > best] = offset
+            np.maximum(best, v, out=best)  # NaN propagates
+        self._cache = (winner, x.shape, x.dtype)
+        return best
 
     def backward(self, dout: ArrayLike) -> np.ndarray:
-        idx, x_shape, dtype = self._require_cache()
-        n, c, h, w = x_shape
+        winner, x_shape, dtype = self._require_cache()
         k = self.kernel_size
-        ho, wo = h // k, w // k
-        dout = _dout(dout, self, (n, c, ho, wo))
-        dflat = np.zeros((n, c, ho, wo, k * k), dtype=dtype)
-        np.put_along_axis(dflat, idx[..., None], dout[..., None].astype(dtype), axis=-1)
+        ho, wo = winner.shape[2], winner.shape[3]
+        dout = _dout(dout, self, winner.shape)
         dx = np.zeros(x_shape, dtype=dtype)
-        blocks = dflat.reshape(n, c, ho, wo, k, k).transpose(0, 1, 2, 4, 3, 5)
-        dx[:, :, : ho * k, : wo * k] = blocks.reshape(n, c, ho * k, wo * k)
+        for offset in range(k * k):
+            p, q = divmod(offset, k)
+            dx[:, :, p : ho * k : k, q : wo * k : k] = np.where(winner == offset, dout, 0.0)
         return dx
 
     def __repr__(self) -> str:

@@ -626,3 +626,10 @@ def test_docstring_examples():
 
     result = doctest.testmod(L, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 20 and result.failed == 0
+
+
+def test_maxpool2d_propagates_nan():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 1, 0] = np.nan
+    out = L.MaxPool2D(2).forward(x)
+    assert np.isnan(out[0, 0, 0, 0]) and np.isfinite(out[0, 0, 0, 1])
