@@ -523,5 +523,5 @@ def plot_decision_boundary(
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="upper right")
+    ax.legend(loc="best")
     return ax
