@@ -7,9 +7,14 @@ the reference solutions sit beside their checkers as ``<exercise>_solution``.
 
 Topic modules:
 
-* ``nonlinearity`` - stacked linear layers, tanh from sigmoid (01_fundamentals)
-* ``formulas`` - leaky ReLU for any slope, ELU and its derivative
+* ``nonlinearity`` - two linear layers collapsed into one, tanh from the sigmoid
+  (01_fundamentals)
+* ``formulas`` - leaky ReLU for any slope, the ELU derivative, central differences
   (02_mathematical_foundations)
+* ``relu`` - backward passes of ReLU and leaky ReLU (03_relu_from_scratch)
+* ``sigmoid`` - a stable sigmoid and log-sigmoid (04_stable_sigmoid)
+* ``batchnorm`` - the batch-norm backward pass and running statistics
+  (05_batchnorm_with_activation)
 """
 
 from course_lib.exercises.core import CORRECT, NOT_IMPLEMENTED, WRONG, Case, check_function
