@@ -1,0 +1,1361 @@
+r"""Fast activation kernels compiled with numba, hardware-style approximations, and int8 quantisation.
+
+Three kinds of "hardware-optimised" activation, each measured rather than promised:
+
+**Exact kernels.** :func:`relu`, :func:`leaky_relu`, :func:`elu`, :func:`sigmoid`,
+:func:`tanh`, :func:`softplus`, :func:`swish`, :func:`mish`, :func:`gelu` and
+:func:`gelu_tanh`, each with its derivative ``<name>_grad``. Each is one fused pass over
+memory, split over threads with ``numba.prange``, for float32 and float64 arrays of any
+shape, with an optional ``out=`` array. Each equals its :mod:`course_lib.activations`
+counterpart to a relative 1e-12 (float64) or 1e-5 (float32), tails and ``±inf``/NaN
+included (the tests check exactly this). ``KERNELS`` maps each name to ``(forward, grad)``.
+
+*Why they are fast.* Without Intel's SVML library, numba calls the C library's scalar
+``exp``/``tanh`` once per element and the compiler cannot use SIMD instructions. So the
+kernels do not call ``math.exp``: they use our own :math:`e^{x}`, written only with
+operations that LLVM vectorises (multiply, add, compare-and-select, integer shifts):
+
+.. math:: e^{x} = 2^{k} e^{r}, \qquad k = \operatorname{round}(x/\ln 2),
+          \quad r = x - k \ln 2 \in [-\tfrac{\ln 2}{2}, \tfrac{\ln 2}{2}],
+
+where :math:`k` is read from the bits of ``x / ln2 + 1.5·2^52`` (no ``floor`` call),
+:math:`2^{k}` is built by writing ``k + 1023`` into the exponent bits of a float64 (no
+``2.0**k`` call), :math:`k \ln 2` is subtracted in two parts (Cody & Waite) so that
+:math:`r` is exact, and :math:`e^{r}` is a polynomial. Every formula only ever
+exponentiates a number :math:`\le 0` (``exp(-|x|)``), so nothing overflows; results in
+the subnormal range keep gradual underflow. On top of it: ``expm1`` for :math:`x\le 0`
+(tanh, ELU), ``log1p`` on :math:`[0, 1]` through
+:math:`\log(1+u) = 2\operatorname{artanh}\big(u/(2+u)\big)` (softplus), and, for the
+exact GELU, the normal tail :math:`Q(t) = 1 - \Phi(t) = \varphi(t) R(t)` with a rational
+approximation of Mills' ratio :math:`R`. Float32 arrays are computed in float32 with
+shorter polynomials (twice as many numbers per SIMD instruction), except where float32
+arithmetic cannot deliver 1e-5: the derivatives (which have zeros where any rounding is
+amplified) and ``gelu_tanh`` (whose gate argument :math:`2u(x)` is itself a rounded
+result) are computed in float64 and rounded once.
+
+The polynomial and rational coefficients are our own fits (Chebyshev fits and a
+Lawson-weighted linearised least-squares rational fit, in 40–50 digit mpmath).
+Measured maximum relative errors of the building blocks in float64: exp 2e-16, Mills'
+ratio 4e-15 on :math:`[0, 40]`.
+
+**Approximations** (``APPROXIMATIONS``): a piecewise-linear tanh (the slide's, fixed),
+hard sigmoid and hard swish (as approximations of sigmoid and swish), and a lookup-table
+sigmoid; each states its maximum absolute error over a stated range, measured by
+:func:`approximation_error` and checked by the tests.
+
+**Quantisation**: affine int8/uint8 :func:`quantize` / :func:`dequantize` (Jacob et al.,
+2018, arXiv:1712.05877), :func:`quantized_sigmoid` whose output is the 8-bit code of the
+real sigmoid, and :func:`memory_by_dtype`.
+
+Compilation happens on the first call for each dtype (about a second per kernel) and is
+cached on disk where the package folder or the home folder is writable; time a kernel
+only after calling it once (:mod:`course_lib.bench` does). numba is imported by this
+module only: ``import course_lib`` never imports it.
+
+Examples
+--------
+>>> import numpy as np
+>>> from course_lib import kernels
+>>> x = np.linspace(-3.0, 3.0, 7)
+>>> kernels.gelu(x)
+array([-0.00404969, -0.04550026, -0.15865525,  0.        ,  0.84134475,
+        1.95449974,  2.99595031])
+>>> out = np.empty_like(x)
+>>> kernels.swish_grad(x, out=out) is out
+True
+>>> forward, derivative = kernels.KERNELS["mish"]
+
+Used by notebook 13 (hardware-optimised activations) and by :mod:`course_lib.bench`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from llvmlite import ir as llvm_ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
+from numpy.typing import ArrayLike, DTypeLike
+
+from course_lib import activations as _act
+from course_lib.activations import _real_parameter, as_float_array
+
+__all__ = [
+    "KERNELS",
+    "APPROXIMATIONS",
+    "Approximation",
+    "relu",
+    "relu_grad",
+    "leaky_relu",
+    "leaky_relu_grad",
+    "elu",
+    "elu_grad",
+    "sigmoid",
+    "sigmoid_grad",
+    "tanh",
+    "tanh_grad",
+    "softplus",
+    "softplus_grad",
+    "swish",
+    "swish_grad",
+    "mish",
+    "mish_grad",
+    "gelu",
+    "gelu_grad",
+    "gelu_tanh",
+    "gelu_tanh_grad",
+    "pwl_tanh",
+    "hard_sigmoid",
+    "hard_swish",
+    "lut_sigmoid",
+    "approximation_error",
+    "quantization_params",
+    "quantize",
+    "dequantize",
+    "quantized_sigmoid",
+    "memory_by_dtype",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Compilation settings
+# --------------------------------------------------------------------------------------------
+# "contract" lets LLVM fuse a*b + c into one FMA instruction (faster and never less exact);
+# no other fast-math flag is set, so infinities, NaN and signed zeros keep IEEE semantics.
+_FASTMATH = {"contract"}
+
+
+def _parallel_kernel(function: Callable[..., None]) -> Callable[..., None]:
+    """``njit(parallel=True)``, cached on disk when numba finds a writable cache folder.
+
+    numba refuses ``cache=True`` at decoration time ("no locator available") where neither
+    the package folder nor the home folder is writable; the kernel then compiles on each
+    first call instead of failing the import. The cache is keyed on this file, which holds
+    every function a kernel calls, so an edit here invalidates it.
+    """
+    try:
+        return njit(parallel=True, fastmath=_FASTMATH, cache=True)(function)
+    except RuntimeError:  # pragma: no cover - depends on the file system
+        return njit(parallel=True, fastmath=_FASTMATH)(function)
+
+
+_scalar = njit(fastmath=_FASTMATH, inline="always")
+
+
+# --------------------------------------------------------------------------------------------
+# Bit-level helpers: LLVM instructions numba does not expose
+# --------------------------------------------------------------------------------------------
+@intrinsic
+def _bits(typingctx, x):
+    """The IEEE bit pattern of a float64 (as int64) or a float32 (as int32)."""
+    target = {types.float64: types.int64, types.float32: types.int32}.get(x)
+    if target is None:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(target))
+
+    return target(x), codegen
+
+
+@intrinsic
+def _from_bits(typingctx, bits):
+    """The float64 (from int64) or float32 (from int32) whose bit pattern is ``bits``."""
+    target = {types.int64: types.float64, types.int32: types.float32}.get(bits)
+    if target is None:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(target))
+
+    return target(bits), codegen
+
+
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """a*b + c with one rounding (LLVM's ``llvm.fma``: one instruction on FMA hardware)."""
+    if not (a == b == c and a in (types.float32, types.float64)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ty = context.get_value_type(a)
+        fn = cgutils.get_or_insert_function(
+            builder.module, llvm_ir.FunctionType(ty, [ty, ty, ty]), f"llvm.fma.f{a.bitwidth}"
+        )
+        return builder.call(fn, args)
+
+    return a(a, a, a), codegen
+
+
+def _like(x, value):  # pragma: no cover - replaced by the overload inside compiled code
+    """``value`` converted to the float type of ``x`` (constant-folded by LLVM)."""
+    raise NotImplementedError
+
+
+@overload(_like, inline="always")
+def _like_overload(x, value):
+    if x == types.float32:
+        return lambda x, value: np.float32(value)
+    if x == types.float64:
+        return lambda x, value: np.float64(value)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Vectorisable elementary functions
+# --------------------------------------------------------------------------------------------
+# ln 2 split for the Cody-Waite reduction r = x - k ln2: _LN2_HI has its low bits zero, so
+# k * _LN2_HI is exact for every k that occurs; _LN2_LO = ln 2 - _LN2_HI (to 17 digits).
+_LN2_HI = 0.693147180369123816490  # ln 2 with the last 21 bits cleared
+_LN2_LO = 1.90821492927058770002e-10
+_LOG2E = 1.4426950408889634  # 1 / ln 2
+_ROUND64 = 6755399441055744.0  # 1.5 * 2**52: adding it rounds a float64 to an integer
+_LN2_HI_32 = np.float32(0.693145751953125)  # ln 2 with the last 12 bits cleared
+_LN2_LO_32 = np.float32(1.428606765330187e-06)
+_LOG2E_32 = np.float32(1.4426950408889634)
+_ROUND32 = np.float32(12582912.0)  # 1.5 * 2**23
+_LN2 = 0.6931471805599453
+_SQRT2_MINUS_1 = 0.41421356237309503
+
+# e^r on |r| <= ln2/2: degree-10 Chebyshev fit, error 2.2e-16 (float64); degree 5, 8e-8 (float32).
+_EXP64 = (1.0, 1.0000000000000067, 0.5000000000000006, 0.16666666666554314, 0.041666666666573066, 0.008333333385699212, 0.001388888893251478, 0.00019841170230570286, 2.480150431378554e-05, 2.764019739169484e-06, 2.7626371065696354e-07)
+_EXP32 = (1.00000007550023, 1.00000001077804, 0.4999886892528609, 0.1666650519575811, 0.04191755754136265, 0.008369155667697397)
+# (e^r - 1 - r) / r^2 on |r| <= ln2/2: degree 9, error 1e-16 (float64); degree 4, 7e-8 (float32).
+_EXPM1_64 = (0.5000000000000001, 0.16666666666666669, 0.04166666666662413, 0.008333333333330062, 0.0013888888917213717, 0.00019841269863053618, 2.4801521295954376e-05, 2.7557268459997064e-06, 2.7620088445409746e-07, 2.510038549551032e-08)
+_EXPM1_32 = (0.5, 0.16666576989698775, 0.041666554617204574, 0.008363179052722578,
+             0.0013926183587713494)
+# (artanh(s)/s - 1) / s^2 as a polynomial in w = s^2 <= 0.0295: degree 5, error 2.4e-14
+# (float64), degree 1, 1.6e-5 (float32); multiplied by w, they add below 7e-16 and 5e-7.
+_ATANH64 = (0.3333333333333104, 0.200000000056061, 0.14285712068258175, 0.11111431238424771, 0.09070092601246624, 0.083109735450887)
+_ATANH32 = (0.3333174940703746, 0.20429178472686166)
+# Mills' ratio R(t) = Q(t) / phi(t) = P(t) / S(t) on [0, 40]: degree 8/9, max relative
+# error 3.6e-15 (float64); on [0, 15] degree 4/5, 6e-9 (float32).
+_MILLS_P64 = (1.253314137315504, 1.8041048006964286, 1.2807332857763598, 0.571123280925309,
+              0.17323454945163416, 0.036490380294715755, 0.0052248599339247545,
+              0.000468669076267731, 2.051470766860358e-05)
+_MILLS_S64 = (1.0, 2.2373519273493634, 2.3070258751287733, 1.4437163320336344,
+              0.6066767255629794, 0.17841836252160811, 0.03695904991101702,
+              0.005245374630445156, 0.000468669076403867, 2.051470766786641e-05)
+_MILLS_P32 = (1.2533141452052476, 1.1011098348016701, 0.4611341206280475, 0.10247093822764779,
+              0.010410148412878921)
+_MILLS_S32 = (1.0, 1.676443543631538, 1.205535160166153, 0.4714001043478367,
+              0.10247705551399879, 0.010410036731111528)
+_EXP32, _EXPM1_32, _ATANH32, _MILLS_P32, _MILLS_S32 = (
+    tuple(np.float32(v) for v in c) for c in (_EXP32, _EXPM1_32, _ATANH32, _MILLS_P32, _MILLS_S32)
+)
+_INV_SQRT_2PI = 0.3989422804014327
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_TANH_COEF = 0.044715
+
+
+@_scalar
+def _horner(r, coefficients):
+    """Evaluate sum(coefficients[i] * r**i) by Horner's rule (unrolled by LLVM)."""
+    p = coefficients[-1]
+    for i in range(len(coefficients) - 2, -1, -1):
+        p = p * r + coefficients[i]
+    return p
+
+
+@_scalar
+def _exp64(x):
+    """e^x for float64 x <= 0 (NaN gives NaN), to 2e-16, gradual underflow kept."""
+    x = -746.0 if x < -746.0 else x  # e^-746 rounds to 0; NaN passes the comparison
+    t = x * _LOG2E + _ROUND64  # round(x / ln 2) sits in the low bits of t
+    kf = t - _ROUND64
+    k = _bits(t) - _bits(_ROUND64)
+    r = (x - kf * _LN2_HI) - kf * _LN2_LO
+    p = _horner(r, _EXP64)
+    # 2^k as two factors, so that k down to -1076 (subnormal results) needs no special case.
+    k1 = k >> 1
+    k2 = k - k1
+    return p * _from_bits((k1 + 1023) << 52) * _from_bits((k2 + 1023) << 52)
+
+
+@_scalar
+def _exp32(x):
+    """e^x for float32 x <= 0, in float32 arithmetic (relative error about 1e-7)."""
+    x = np.float32(-104.0) if x < np.float32(-104.0) else x
+    t = x * _LOG2E_32 + _ROUND32
+    kf = t - _ROUND32
+    k = _bits(t) - _bits(_ROUND32)
+    r = (x - kf * _LN2_HI_32) - kf * _LN2_LO_32
+    p = _horner(r, _EXP32)
+    k1 = k >> np.int32(1)
+    k2 = k - k1
+    return p * _from_bits(np.int32((k1 + np.int32(127)) << np.int32(23))) * _from_bits(
+        np.int32((k2 + np.int32(127)) << np.int32(23))
+    )
+
+
+@_scalar
+def _expm1_64(x):
+    """e^x - 1 for float64 x <= 0, without the cancellation of exp(x) - 1 near 0."""
+    x = -746.0 if x < -746.0 else x
+    t = x * _LOG2E + _ROUND64
+    kf = t - _ROUND64
+    k = _bits(t) - _bits(_ROUND64)
+    r = (x - kf * _LN2_HI) - kf * _LN2_LO
+    q = r + r * r * _horner(r, _EXPM1_64)  # e^r - 1
+    k = -1000 if k < -1000 else k  # beyond, 2^k is far below the rounding of -1
+    s = _from_bits((k + 1023) << 52)
+    return s * q + (s - 1.0)  # 2^k e^r - 1, one rounding; exact q for k = 0
+
+
+@_scalar
+def _expm1_32(x):
+    """e^x - 1 for float32 x <= 0, in float32 arithmetic."""
+    x = np.float32(-104.0) if x < np.float32(-104.0) else x
+    t = x * _LOG2E_32 + _ROUND32
+    kf = t - _ROUND32
+    k = _bits(t) - _bits(_ROUND32)
+    r = (x - kf * _LN2_HI_32) - kf * _LN2_LO_32
+    q = r + r * r * _horner(r, _EXPM1_32)
+    k = np.int32(-100) if k < np.int32(-100) else k
+    s = _from_bits(np.int32((k + np.int32(127)) << np.int32(23)))
+    return s * q + (s - np.float32(1.0))
+
+
+@_scalar
+def _log1p_unit64(u):
+    r"""log(1 + u) for float64 u in [0, 1] (NaN gives NaN), to a few units in the last place.
+
+    :math:`\log(1+u) = 2\operatorname{artanh}(s)` with :math:`s = u/(2+u)`; for
+    :math:`1 + u > \sqrt2` the argument is halved first, :math:`\log(1+u) = \ln 2 +
+    \log((1+u)/2)`, with :math:`s = (u-1)/(u+3)`. Either way :math:`|s| \le 0.172`.
+    """
+    big = u > _SQRT2_MINUS_1
+    s = (u - 1.0 if big else u) / (u + 3.0 if big else u + 2.0)  # one division, not two
+    w = s * s
+    core = 2.0 * s + (2.0 * s) * w * _horner(w, _ATANH64)
+    return core + _LN2 if big else core
+
+
+@_scalar
+def _log1p_unit32(u):
+    """log(1 + u) for float32 u in [0, 1], in float32 arithmetic."""
+    big = u > np.float32(_SQRT2_MINUS_1)
+    one = np.float32(1.0)
+    s = (u - one if big else u) / (u + np.float32(3.0) if big else u + np.float32(2.0))
+    w = s * s
+    two_s = np.float32(2.0) * s
+    core = two_s + two_s * w * _horner(w, _ATANH32)
+    return core + np.float32(_LN2) if big else core
+
+
+@_scalar
+def _gauss_tail64(t):
+    r"""(phi(t), Q(t)) for float64 t >= 0: the normal density and upper tail 1 - Phi(t).
+
+    :math:`Q(t) = \varphi(t) R(t)` with Mills' ratio :math:`R` from a rational
+    approximation; :math:`t^2` is split exactly as ``hi + lo`` (an FMA gives ``lo``) so
+    that :math:`\varphi(t) = e^{-hi/2}(1 - lo/2)/\sqrt{2\pi}` keeps full relative
+    precision up to :math:`t \approx 38`, where it underflows.
+    """
+    t = 40.0 if t > 40.0 else t  # phi(40) = 0 in float64; keeps t*t and R finite
+    hi = t * t
+    lo = _fma(t, t, -hi)
+    phi = _exp64(-0.5 * hi) * (1.0 - 0.5 * lo) * _INV_SQRT_2PI
+    return phi, phi * (_horner(t, _MILLS_P64) / _horner(t, _MILLS_S64))
+
+
+@_scalar
+def _gauss_tail32(t):
+    """(phi(t), Q(t)) for float32 t >= 0, in float32 arithmetic."""
+    t = np.float32(15.0) if t > np.float32(15.0) else t
+    hi = t * t
+    lo = _fma(t, t, -hi)
+    phi = _exp32(np.float32(-0.5) * hi) * (np.float32(1.0) - np.float32(0.5) * lo)
+    phi = phi * np.float32(_INV_SQRT_2PI)
+    return phi, phi * (_horner(t, _MILLS_P32) / _horner(t, _MILLS_S32))
+
+
+def _dispatch(name: str, for64: Callable[..., Any], for32: Callable[..., Any]) -> Callable[..., Any]:
+    """A function usable in compiled code that calls ``for64`` or ``for32`` by argument type."""
+
+    def stub(x):  # pragma: no cover - only its overload runs
+        raise NotImplementedError
+
+    stub.__name__ = stub.__qualname__ = name
+
+    @overload(stub, inline="always")
+    def _overload(x):
+        if x == types.float64:
+            return lambda x: for64(x)
+        if x == types.float32:
+            return lambda x: for32(x)
+        return None
+
+    return stub
+
+
+_exp = _dispatch("_exp", _exp64, _exp32)
+_expm1 = _dispatch("_expm1", _expm1_64, _expm1_32)
+_log1p_unit = _dispatch("_log1p_unit", _log1p_unit64, _log1p_unit32)
+_gauss_tail = _dispatch("_gauss_tail", _gauss_tail64, _gauss_tail32)
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar formulas. Forward functions work in the precision of their argument; the
+# derivatives are always given float64 (see the module docstring). Each is written so that
+# the limits at +-inf come out right and NaN propagates.
+# --------------------------------------------------------------------------------------------
+@_scalar
+def _relu(x):
+    return _like(x, 0.0) if x <= 0.0 else x  # NaN fails the test and is returned
+
+
+@_scalar
+def _relu_grad(x):
+    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else x)
+
+
+@_scalar
+def _leaky_relu(x, negative_slope):
+    slope = _like(x, negative_slope)
+    if x <= 0.0:
+        return slope * x if slope != 0.0 else _like(x, 0.0)  # 0 * -inf would be NaN
+    return x
+
+
+@_scalar
+def _leaky_relu_grad(x, negative_slope):
+    return 1.0 if x > 0.0 else (negative_slope if x <= 0.0 else x)
+
+
+@_scalar
+def _elu(x, alpha):
+    negative = _like(x, 0.0) if x > 0.0 else x  # expm1 is only ever asked about x <= 0
+    return _like(x, alpha) * _expm1(negative) if x <= 0.0 else x
+
+
+@_scalar
+def _elu_grad(x, alpha):
+    negative = 0.0 if x > 0.0 else x  # NaN stays NaN
+    return 1.0 if x > 0.0 else alpha * _exp64(negative)
+
+
+@_scalar
+def _sigmoid(x):
+    u = _exp(-abs(x))
+    s = _like(x, 1.0) / (_like(x, 1.0) + u)
+    return s if x >= 0.0 else u * s
+
+
+@_scalar
+def _sigmoid_grad(x):
+    u = _exp64(-abs(x))
+    return u / ((1.0 + u) * (1.0 + u))
+
+
+@_scalar
+def _tanh(x):
+    e = _expm1(_like(x, -2.0) * abs(x))  # e^{-2|x|} - 1 in (-1, 0], exact near 0
+    t = abs(e) / (_like(x, 2.0) + e)  # abs: -e would make tanh(0) = -0.0
+    return t if x >= 0.0 else -t
+
+
+@_scalar
+def _tanh_grad(x):
+    u = _exp64(-2.0 * abs(x))
+    return 4.0 * u / ((1.0 + u) * (1.0 + u))
+
+
+@_scalar
+def _softplus(x, beta, threshold):
+    b = _like(x, beta)
+    z = b * x
+    positive_part = z if z > 0.0 else _like(x, 0.0)
+    value = (positive_part + _log1p_unit(_exp(-abs(z)))) * (_like(x, 1.0) / b)  # hoisted
+    return x if z > _like(x, threshold) else value
+
+
+@_scalar
+def _softplus_grad(x, beta, threshold):
+    z = beta * x
+    return 1.0 if z > threshold else _sigmoid(z)
+
+
+@_scalar
+def _swish(x, beta):
+    s = _sigmoid(_like(x, beta) * x)
+    return _like(x, 0.0) if s == 0.0 else x * s  # -inf * 0 would be NaN
+
+
+@_scalar
+def _swish_grad(x, beta):
+    z = beta * x
+    u = _exp64(-abs(z))
+    inv = 1.0 / (1.0 + u)
+    s = inv if z >= 0.0 else u * inv
+    slope = u * inv * inv  # sigma(z) sigma(-z), exact in both tails
+    return s + (0.0 if slope == 0.0 else z * slope)
+
+
+@_scalar
+def _mish(x):
+    one = _like(x, 1.0)
+    two = _like(x, 2.0)
+    u = _exp(-abs(x))
+    n = u * (u + two)
+    positive = x > 0.0
+    gate = (one + two * u if positive else n) / (one + two * u + two * u * u if positive else n + two)
+    return _like(x, 0.0) if gate == 0.0 else x * gate
+
+
+@_scalar
+def _mish_grad(x):
+    # gate = num/den and 1 - gate = rest/den share a denominator with sigma(x) = s_num/(1+u):
+    # one division serves all three.
+    u = _exp64(-abs(x))
+    n = u * (u + 2.0)
+    positive = x > 0.0
+    num = 1.0 + 2.0 * u if positive else n
+    den = 1.0 + 2.0 * u + 2.0 * u * u if positive else n + 2.0
+    rest = 2.0 * u * u if positive else 2.0
+    inv = 1.0 / (den * (1.0 + u))
+    gate = num * (1.0 + u) * inv
+    one_minus_gate = rest * (1.0 + u) * inv
+    s = (1.0 if positive else u) * den * inv
+    slope = one_minus_gate * (1.0 + gate) * s
+    return gate + (0.0 if slope == 0.0 else x * slope)
+
+
+@_scalar
+def _gelu(x):
+    phi, q = _gauss_tail(abs(x))
+    if x >= 0.0:
+        return x * (_like(x, 1.0) - q)
+    return _like(x, 0.0) if q == 0.0 else x * q
+
+
+@_scalar
+def _gelu_grad(x):
+    t = abs(x)
+    t = 40.0 if t > 40.0 else t
+    phi, q = _gauss_tail64(t)
+    return (1.0 - q) + t * phi if x >= 0.0 else q - t * phi
+
+
+@_scalar
+def _gelu_tanh(x):
+    z = (2.0 * _SQRT_2_OVER_PI) * x * (1.0 + _GELU_TANH_COEF * x * x)
+    s = _sigmoid(z)
+    return 0.0 if s == 0.0 else x * s
+
+
+@_scalar
+def _gelu_tanh_grad(x):
+    z = (2.0 * _SQRT_2_OVER_PI) * x * (1.0 + _GELU_TANH_COEF * x * x)
+    u = _exp64(-abs(z))
+    inv = 1.0 / (1.0 + u)
+    s = inv if z >= 0.0 else u * inv
+    slope = u * inv * inv
+    dz = (2.0 * _SQRT_2_OVER_PI) * (1.0 + 3.0 * _GELU_TANH_COEF * x * x)  # d(2u)/dx
+    return s + (0.0 if slope == 0.0 else x * dz * slope)
+
+
+# --------------------------------------------------------------------------------------------
+# Parallel loops over a flat contiguous array (one pass over memory, split across threads)
+# --------------------------------------------------------------------------------------------
+@_parallel_kernel
+def _relu_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _relu(x[i])
+
+
+@_parallel_kernel
+def _relu_grad_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _relu_grad(np.float64(x[i]))
+
+
+@_parallel_kernel
+def _leaky_relu_loop(x, out, negative_slope):
+    for i in prange(x.size):
+        out[i] = _leaky_relu(x[i], negative_slope)
+
+
+@_parallel_kernel
+def _leaky_relu_grad_loop(x, out, negative_slope):
+    for i in prange(x.size):
+        out[i] = _leaky_relu_grad(np.float64(x[i]), negative_slope)
+
+
+@_parallel_kernel
+def _elu_loop(x, out, alpha):
+    for i in prange(x.size):
+        out[i] = _elu(x[i], alpha)
+
+
+@_parallel_kernel
+def _elu_grad_loop(x, out, alpha):
+    for i in prange(x.size):
+        out[i] = _elu_grad(np.float64(x[i]), alpha)
+
+
+@_parallel_kernel
+def _sigmoid_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _sigmoid(x[i])
+
+
+@_parallel_kernel
+def _sigmoid_grad_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _sigmoid_grad(np.float64(x[i]))
+
+
+@_parallel_kernel
+def _tanh_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _tanh(x[i])
+
+
+@_parallel_kernel
+def _tanh_grad_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _tanh_grad(np.float64(x[i]))
+
+
+@_parallel_kernel
+def _softplus_loop(x, out, beta, threshold):
+    for i in prange(x.size):
+        out[i] = _softplus(x[i], beta, threshold)
+
+
+@_parallel_kernel
+def _softplus_grad_loop(x, out, beta, threshold):
+    for i in prange(x.size):
+        out[i] = _softplus_grad(np.float64(x[i]), beta, threshold)
+
+
+@_parallel_kernel
+def _swish_loop(x, out, beta):
+    for i in prange(x.size):
+        out[i] = _swish(x[i], beta)
+
+
+@_parallel_kernel
+def _swish_grad_loop(x, out, beta):
+    for i in prange(x.size):
+        out[i] = _swish_grad(np.float64(x[i]), beta)
+
+
+@_parallel_kernel
+def _mish_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _mish(x[i])
+
+
+@_parallel_kernel
+def _mish_grad_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _mish_grad(np.float64(x[i]))
+
+
+@_parallel_kernel
+def _gelu_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _gelu(x[i])
+
+
+@_parallel_kernel
+def _gelu_grad_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _gelu_grad(np.float64(x[i]))
+
+
+@_parallel_kernel
+def _gelu_tanh_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _gelu_tanh(np.float64(x[i]))  # float64 even for float32 (module docstring)
+
+
+@_parallel_kernel
+def _gelu_tanh_grad_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _gelu_tanh_grad(np.float64(x[i]))
+
+
+# --------------------------------------------------------------------------------------------
+# The Python side: validation, contiguity, out=
+# --------------------------------------------------------------------------------------------
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _kernel_input(x: ArrayLike, function: str) -> np.ndarray:
+    arr = as_float_array(x)
+    if arr.dtype not in _KERNEL_DTYPES:
+        raise TypeError(
+            f"{function}(): x must be a float32 or float64 array (integers and booleans are "
+            f"promoted to float64); got dtype {arr.dtype}. Convert it first, e.g. "
+            f"x.astype(np.float32)"
+        )
+    return arr
+
+
+def _check_out(out: Any, arr: np.ndarray, function: str) -> None:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{function}(): out must be a numpy array; got {type(out).__name__}")
+    if out.dtype != arr.dtype:
+        raise TypeError(
+            f"{function}(): out must have the dtype of x ({arr.dtype}); got {out.dtype}"
+        )
+    if out.shape != arr.shape:
+        raise ValueError(
+            f"{function}(): out must have the shape of x {arr.shape}; got {out.shape}"
+        )
+    if not out.flags.writeable:
+        raise ValueError(f"{function}(): out is read-only")
+
+
+def _run(loop: Callable[..., None], function: str, x: ArrayLike, out: np.ndarray | None,
+         *params: float) -> np.ndarray:
+    """Apply ``loop`` element-wise: x is read through a flat C-contiguous view (copied only if
+    it is not contiguous); the result goes to a new array or to ``out``."""
+    arr = _kernel_input(x, function)
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    if out is None:
+        result = np.empty(arr.shape, dtype=arr.dtype)
+        loop(flat, result.reshape(-1), *params)
+        return result
+    _check_out(out, arr, function)
+    # Writing straight into out is safe when it is contiguous and either shares no memory
+    # with the input or is exactly the input (element i is read before it is written).
+    same = out.ctypes.data == flat.ctypes.data and out.flags.c_contiguous
+    if out.flags.c_contiguous and (same or not np.may_share_memory(out, flat)):
+        loop(flat, out.reshape(-1), *params)
+    else:
+        result = np.empty(arr.shape, dtype=arr.dtype)
+        loop(flat, result.reshape(-1), *params)
+        np.copyto(out, result)
+    return out
+
+
+def _parameter(function: str, name: str, value: Any, positive: bool = False,
+               allow_inf: bool = False) -> float:
+    value = _real_parameter(function, name, value, allow_inf=allow_inf)
+    if positive and value <= 0.0:
+        raise ValueError(f"{function}(): parameter {name!r} must be positive; got {value}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Public kernels
+# --------------------------------------------------------------------------------------------
+def relu(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""ReLU kernel, :math:`\max(0, x)`; equals :func:`course_lib.activations.relu`.
+
+    Parameters
+    ----------
+    x : array_like
+        Any shape; float32 stays float32, float64 stays float64, integers become float64.
+        Never modified (unless it is also passed as ``out``).
+    out : ndarray, optional
+        Where to write the result: same shape and dtype as ``x``. Returned.
+
+    Returns
+    -------
+    ndarray
+        Same shape and dtype as ``x``. NaN stays NaN.
+
+    Examples
+    --------
+    >>> relu(np.array([-2.0, 0.0, 3.0]))
+    array([0., 0., 3.])
+    """
+    return _run(_relu_loop, "relu", x, out)
+
+
+def relu_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`relu`: 1 for :math:`x > 0`, else 0 (0 at the kink, as PyTorch).
+
+    Same arguments and contract as :func:`relu`.
+    """
+    return _run(_relu_grad_loop, "relu_grad", x, out)
+
+
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01, *,
+               out: np.ndarray | None = None) -> np.ndarray:
+    r"""Leaky ReLU kernel, :math:`x` for :math:`x > 0`, else :math:`\text{negative\_slope}\cdot x`.
+
+    Same arguments and contract as :func:`relu`, plus the slope (any finite number).
+
+    Examples
+    --------
+    >>> leaky_relu(np.array([-100.0, 2.0]))
+    array([-1.,  2.])
+    """
+    slope = _parameter("leaky_relu", "negative_slope", negative_slope)
+    return _run(_leaky_relu_loop, "leaky_relu", x, out, slope)
+
+
+def leaky_relu_grad(x: ArrayLike, negative_slope: float = 0.01, *,
+                    out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`leaky_relu`: 1 for :math:`x > 0`, else the slope (also at 0)."""
+    slope = _parameter("leaky_relu_grad", "negative_slope", negative_slope)
+    return _run(_leaky_relu_grad_loop, "leaky_relu_grad", x, out, slope)
+
+
+def elu(x: ArrayLike, alpha: float = 1.0, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""ELU kernel, :math:`x` for :math:`x > 0`, else :math:`\alpha(e^{x} - 1)`.
+
+    The negative branch uses our vectorised ``expm1``, exact near 0 where
+    :math:`e^{x} - 1` would cancel. Same contract as :func:`relu`.
+
+    Examples
+    --------
+    >>> elu(np.array([-1000.0, 1.0]))
+    array([-1.,  1.])
+    """
+    a = _parameter("elu", "alpha", alpha)
+    return _run(_elu_loop, "elu", x, out, a)
+
+
+def elu_grad(x: ArrayLike, alpha: float = 1.0, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`elu`: 1 for :math:`x > 0`, else :math:`\alpha e^{x}` (:math:`\alpha` at 0)."""
+    a = _parameter("elu_grad", "alpha", alpha)
+    return _run(_elu_grad_loop, "elu_grad", x, out, a)
+
+
+def sigmoid(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Logistic sigmoid kernel, :math:`\sigma(x) = 1/(1 + e^{-x})`.
+
+    With :math:`u = e^{-|x|}` (never overflows): :math:`1/(1+u)` for :math:`x \ge 0`,
+    :math:`u/(1+u)` for :math:`x < 0`, which keeps full relative precision in the tail.
+
+    Examples
+    --------
+    >>> sigmoid(np.array([-800.0, 0.0, 800.0]))
+    array([0. , 0.5, 1. ])
+    """
+    return _run(_sigmoid_loop, "sigmoid", x, out)
+
+
+def sigmoid_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`sigmoid`, :math:`u/(1+u)^2` with :math:`u = e^{-|x|}` (no cancellation)."""
+    return _run(_sigmoid_grad_loop, "sigmoid_grad", x, out)
+
+
+def tanh(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""tanh kernel, :math:`\tanh x = \operatorname{sign}(x)\,\frac{-m}{2 + m}`, :math:`m = e^{-2|x|} - 1`.
+
+    :math:`m` comes from our ``expm1``, so small :math:`|x|` keeps full relative
+    precision and nothing overflows.
+
+    Examples
+    --------
+    >>> tanh(np.array([-1e4, 0.0, 0.5]))
+    array([-1.        ,  0.        ,  0.46211716])
+    """
+    return _run(_tanh_loop, "tanh", x, out)
+
+
+def tanh_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`tanh`, :math:`4u/(1+u)^2` with :math:`u = e^{-2|x|}` (exact in the tails)."""
+    return _run(_tanh_grad_loop, "tanh_grad", x, out)
+
+
+def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *,
+             out: np.ndarray | None = None) -> np.ndarray:
+    r"""Softplus kernel, :math:`\frac{1}{\beta}\log(1 + e^{\beta x})`, and ``x`` where :math:`\beta x > \text{threshold}`.
+
+    Computed as :math:`(\max(z, 0) + \log(1 + e^{-|z|}))/\beta`, :math:`z = \beta x`,
+    with our ``exp`` and ``log1p``; PyTorch's threshold rule as in
+    :func:`course_lib.activations.softplus`. ``beta`` must be positive.
+
+    Examples
+    --------
+    >>> softplus(np.array([-1000.0, 0.0, 100.0]))
+    array([  0.        ,   0.69314718, 100.        ])
+    """
+    b = _parameter("softplus", "beta", beta, positive=True)
+    t = _parameter("softplus", "threshold", threshold, allow_inf=True)
+    return _run(_softplus_loop, "softplus", x, out, b, t)
+
+
+def softplus_grad(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *,
+                  out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`softplus`, :math:`\sigma(\beta x)`; 1 where :math:`\beta x > \text{threshold}`."""
+    b = _parameter("softplus_grad", "beta", beta, positive=True)
+    t = _parameter("softplus_grad", "threshold", threshold, allow_inf=True)
+    return _run(_softplus_grad_loop, "softplus_grad", x, out, b, t)
+
+
+def swish(x: ArrayLike, beta: float = 1.0, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Swish (SiLU for :math:`\beta = 1`) kernel, :math:`x\,\sigma(\beta x)`.
+
+    The stable two-branch sigmoid; where the gate underflows to 0 the result is 0, so
+    ``swish(-inf)`` is 0, not ``-inf * 0 = NaN``. ``beta`` must be positive.
+
+    Examples
+    --------
+    >>> swish(np.array([-1000.0, 0.0, 1.0]))
+    array([0.        , 0.        , 0.73105858])
+    """
+    b = _parameter("swish", "beta", beta, positive=True)
+    return _run(_swish_loop, "swish", x, out, b)
+
+
+def swish_grad(x: ArrayLike, beta: float = 1.0, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`swish`, :math:`\sigma(z) + z\,\sigma(z)\sigma(-z)` with :math:`z = \beta x`.
+
+    :math:`\sigma(z)\sigma(-z) = u/(1+u)^2`, :math:`u = e^{-|z|}`: no cancellation.
+    """
+    b = _parameter("swish_grad", "beta", beta, positive=True)
+    return _run(_swish_grad_loop, "swish_grad", x, out, b)
+
+
+def mish(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Mish kernel, :math:`x\tanh(\log(1 + e^{x}))`.
+
+    :math:`\tanh(\mathrm{softplus}(x))` is a rational function of :math:`u = e^{-|x|}`:
+    :math:`(1+2u)/(1+2u+2u^2)` for :math:`x > 0` and :math:`n/(n+2)`, :math:`n = u(u+2)`,
+    otherwise; so mish needs one ``exp``, one division and no ``log`` or ``tanh``.
+
+    Examples
+    --------
+    >>> mish(np.array([-1.0, 0.0, 1.0]))
+    array([-0.30340146,  0.        ,  0.86509839])
+    """
+    return _run(_mish_loop, "mish", x, out)
+
+
+def mish_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`mish`, :math:`g + x\,(1 - g)(1 + g)\,\sigma(x)`, :math:`g = \tanh(\mathrm{softplus}(x))`.
+
+    :math:`g`, :math:`1 - g` and :math:`\sigma(x)` share one denominator (one division).
+    """
+    return _run(_mish_grad_loop, "mish_grad", x, out)
+
+
+def gelu(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Exact GELU kernel, :math:`x\,\Phi(x)`.
+
+    With :math:`t = |x|` and the upper normal tail :math:`Q(t) = \varphi(t) R(t)`
+    (:math:`R` a rational approximation of Mills' ratio, :math:`\varphi(t)` from our
+    ``exp`` with :math:`t^2` split exactly by an FMA): :math:`x(1 - Q(t))` for
+    :math:`x \ge 0` and :math:`x\,Q(t)` for :math:`x < 0`, where ``1 + erf`` would cancel.
+
+    Examples
+    --------
+    >>> gelu(np.array([-5.0, 0.0, 1.0]))
+    array([-1.43325786e-06,  0.00000000e+00,  8.41344746e-01])
+    """
+    return _run(_gelu_loop, "gelu", x, out)
+
+
+def gelu_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`gelu`, :math:`\Phi(x) + x\,\varphi(x)`, from the same :math:`\varphi` and :math:`Q`."""
+    return _run(_gelu_grad_loop, "gelu_grad", x, out)
+
+
+def gelu_tanh(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""GELU's tanh approximation, :math:`\tfrac{x}{2}(1 + \tanh u) = x\,\sigma(2u)`,
+    :math:`u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)`.
+
+    The sigmoid form avoids the cancellation of :math:`1 + \tanh u` for negative
+    :math:`u`. Computed in float64 for float32 input too (the float32 rounding of
+    :math:`2u`, up to :math:`|2u| \approx 100`, would cost the tail its 1e-5 accuracy).
+
+    Examples
+    --------
+    >>> gelu_tanh(np.array([-5.0, 0.0, 1.0]))
+    array([-2.29179620e-07,  0.00000000e+00,  8.41191991e-01])
+    """
+    return _run(_gelu_tanh_loop, "gelu_tanh", x, out)
+
+
+def gelu_tanh_grad(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Derivative of :func:`gelu_tanh`, :math:`\sigma(2u) + 2x\,u'(x)\,\sigma(2u)\,\sigma(-2u)`."""
+    return _run(_gelu_tanh_grad_loop, "gelu_tanh_grad", x, out)
+
+
+#: Every exact kernel: name -> (forward, derivative), for loops, tests and the benchmark.
+KERNELS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]] = {
+    "relu": (relu, relu_grad),
+    "leaky_relu": (leaky_relu, leaky_relu_grad),
+    "elu": (elu, elu_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "softplus": (softplus, softplus_grad),
+    "swish": (swish, swish_grad),
+    "mish": (mish, mish_grad),
+    "gelu": (gelu, gelu_grad),
+    "gelu_tanh": (gelu_tanh, gelu_tanh_grad),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Hardware-style approximations, each with a measured maximum error
+# --------------------------------------------------------------------------------------------
+# Piecewise-linear tanh: sign(x) * min(|x|, c + |x|/4, 1). Slopes 1, 1/4 and 0 (a shift in
+# fixed point), knees at 0.625 and 2.125.
+_PWL_TANH_OFFSET = 0.46875  # c = 0.75 * 0.625
+
+# Lookup-table sigmoid: sigma at 0, 1/16, ..., 16 (257 entries); linear interpolation,
+# sigma(-x) = 1 - sigma(x) for x < 0, and sigma(16) beyond 16.
+_LUT_STEP = 1.0 / 16.0
+_LUT_SIZE = 257
+_LUT_TABLE64 = 1.0 / (1.0 + np.exp(-np.arange(_LUT_SIZE) * _LUT_STEP))
+_LUT_TABLE32 = _LUT_TABLE64.astype(np.float32)
+
+
+@_scalar
+def _pwl_tanh(x):
+    a = abs(x)
+    y = _like(x, _PWL_TANH_OFFSET) + _like(x, 0.25) * a
+    y = a if a < y else y
+    y = _like(x, 1.0) if y > 1.0 else y
+    return y if x >= 0.0 else -y  # NaN: every comparison fails, NaN comes through
+
+
+@_scalar
+def _hard_sigmoid(x):
+    y = x + _like(x, 3.0)
+    y = _like(x, 0.0) if y < 0.0 else y
+    y = _like(x, 6.0) if y > 6.0 else y
+    return y / _like(x, 6.0)
+
+
+@_scalar
+def _hard_swish(x):
+    gate = _hard_sigmoid(x)
+    return _like(x, 0.0) if gate == 0.0 else x * gate
+
+
+@_scalar
+def _lut_sigmoid(x, table):
+    a = abs(x) * _like(x, 1.0 / _LUT_STEP)  # position in the table
+    a = _like(x, _LUT_SIZE - 1.0) if a > _LUT_SIZE - 1.0 else a
+    i = np.int32(a) if a < _LUT_SIZE - 1.0 else np.int32(_LUT_SIZE - 2)  # NaN: index 0
+    frac = a - _like(x, i)
+    y = table[i] + frac * (table[i + 1] - table[i])
+    y = y if x >= 0.0 else _like(x, 1.0) - y
+    return y if x == x else x
+
+
+@_parallel_kernel
+def _pwl_tanh_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _pwl_tanh(x[i])
+
+
+@_parallel_kernel
+def _hard_sigmoid_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _hard_sigmoid(x[i])
+
+
+@_parallel_kernel
+def _hard_swish_loop(x, out):
+    for i in prange(x.size):
+        out[i] = _hard_swish(x[i])
+
+
+@_parallel_kernel
+def _lut_sigmoid_loop(x, out, table):
+    for i in prange(x.size):
+        out[i] = _lut_sigmoid(x[i], table)
+
+
+def pwl_tanh(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Piecewise-linear tanh: the slide's idea, fixed. Max abs error 0.0704 (at :math:`|x| = 0.625`).
+
+    .. math:: \operatorname{pwl\_tanh}(x) = \operatorname{sign}(x)\,
+              \min\!\left(|x|,\; 0.46875 + \tfrac{|x|}{4},\; 1\right)
+
+    Three segments with slopes 1, 1/4 and 0 (in fixed point, a copy, a shift and a
+    constant), knees at :math:`|x| = 0.625` and :math:`2.125`. The slide meant the same
+    shape but put the first knee at :math:`|x| = 1`, where the line :math:`1 + (|x|-1)/4`
+    starts at 1 and is then clipped to 1 everywhere: its middle segment is dead code,
+    the function is hard tanh, and its error is 0.238 at :math:`|x| = 1`. Here the knee
+    offset is chosen to minimise the maximum error, which is 3.4 times smaller.
+
+    Examples
+    --------
+    >>> pwl_tanh(np.array([-3.0, 0.5, 1.0]))
+    array([-1.     ,  0.5    ,  0.71875])
+    """
+    return _run(_pwl_tanh_loop, "pwl_tanh", x, out)
+
+
+def hard_sigmoid(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Hard sigmoid kernel, :math:`\min(\max(x + 3, 0), 6)/6` (PyTorch's and MobileNetV3's).
+
+    Equals :func:`course_lib.activations.hard_sigmoid`. As an approximation of the
+    sigmoid its maximum absolute error is 0.0692, at :math:`x \approx \pm 1.317`.
+    """
+    return _run(_hard_sigmoid_loop, "hard_sigmoid", x, out)
+
+
+def hard_swish(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Hard swish kernel, :math:`x \min(\max(x + 3, 0), 6)/6` (Howard et al., 2019).
+
+    Equals :func:`course_lib.activations.hard_swish`. As an approximation of swish
+    (:math:`x\sigma(x)`) its maximum absolute error is 0.1423, at :math:`x = \pm 3`.
+    """
+    return _run(_hard_swish_loop, "hard_swish", x, out)
+
+
+def lut_sigmoid(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
+    r"""Sigmoid from a lookup table with linear interpolation. Max abs error 4.7e-5.
+
+    The table holds :math:`\sigma(k/16)` for :math:`k = 0, \dots, 256` (257 entries,
+    :math:`x \in [0, 16]`, 2 KB in float64); negative inputs use
+    :math:`\sigma(-x) = 1 - \sigma(x)`, and :math:`|x| > 16` gives :math:`\sigma(\pm 16)`
+    (off by at most 1.1e-7). Linear interpolation errs by at most
+    :math:`h^2 \max|\sigma''|/8` with :math:`h = 1/16`; the measured maximum is 4.7e-5, at
+    :math:`|x| \approx 1.34`. No ``exp`` and no division: one multiply, one table read,
+    one multiply-add.
+
+    Examples
+    --------
+    >>> lut_sigmoid(np.array([-20.0, 0.0, 1.0]))
+    array([1.12535162e-07, 5.00000000e-01, 7.31058579e-01])
+    """
+    arr = _kernel_input(x, "lut_sigmoid")
+    table = _LUT_TABLE32 if arr.dtype == np.float32 else _LUT_TABLE64
+    return _run(_lut_sigmoid_loop, "lut_sigmoid", arr, out, table)
+
+
+@dataclass(frozen=True)
+class Approximation:
+    """A fast approximation, the function it stands for, and its stated maximum error.
+
+    Attributes
+    ----------
+    name : str
+    function : callable
+        The fast kernel, ``function(x, out=None)``.
+    exact : callable
+        The function it approximates, from :mod:`course_lib.activations`.
+    interval : (float, float)
+        Where the error is measured; the maximum over the whole real line lies inside.
+    max_abs_error : float
+        The stated bound: the measured maximum, rounded up in its third digit.
+    """
+
+    name: str
+    function: Callable[..., np.ndarray]
+    exact: Callable[..., np.ndarray]
+    interval: tuple[float, float]
+    max_abs_error: float
+
+
+#: The approximations, by name. ``approximation_error(name)`` measures each one.
+APPROXIMATIONS: dict[str, Approximation] = {
+    a.name: a
+    for a in (
+        Approximation("pwl_tanh", pwl_tanh, _act.tanh, (-20.0, 20.0), 0.0705),
+        Approximation("hard_sigmoid", hard_sigmoid, _act.sigmoid, (-20.0, 20.0), 0.0692),
+        Approximation("hard_swish", hard_swish, _act.swish, (-20.0, 20.0), 0.143),
+        Approximation("lut_sigmoid", lut_sigmoid, _act.sigmoid, (-20.0, 20.0), 4.70e-5),
+    )
+}
+
+
+def approximation_error(
+    name: str, interval: tuple[float, float] | None = None, num: int = 400_001,
+    dtype: DTypeLike = np.float64,
+) -> tuple[float, float]:
+    r"""Measure the maximum absolute error of an approximation: :math:`\max_x |\hat f(x) - f(x)|`.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`APPROXIMATIONS`.
+    interval : (float, float), optional
+        Where to measure; default the approximation's stated interval.
+    num : int
+        Number of equally spaced points (the grid also includes the knees of
+        ``pwl_tanh`` and the kinks of the hard functions, where maxima sit).
+    dtype : float32 or float64
+        Precision of the approximation's input and output; the exact function is
+        evaluated in float64.
+
+    Returns
+    -------
+    (error, x) : (float, float)
+        The largest absolute error and the input where it occurs.
+
+    Examples
+    --------
+    >>> err, where = approximation_error("pwl_tanh")
+    >>> round(err, 4), abs(where)
+    (0.0704, 0.625)
+    """
+    if name not in APPROXIMATIONS:
+        raise ValueError(f"unknown approximation {name!r}; known: {', '.join(APPROXIMATIONS)}")
+    if not isinstance(num, (int, np.integer)) or isinstance(num, bool) or num < 2:
+        raise ValueError(f"num must be an integer >= 2; got {num!r}")
+    approx = APPROXIMATIONS[name]
+    lo, hi = approx.interval if interval is None else interval
+    lo = _real_parameter("approximation_error", "interval[0]", lo)
+    hi = _real_parameter("approximation_error", "interval[1]", hi)
+    if not lo < hi:
+        raise ValueError(f"interval must have low < high; got ({lo}, {hi})")
+    special = np.array([-3.0, 3.0, -2.125, -0.625, 0.625, 2.125])
+    x = np.concatenate([np.linspace(lo, hi, int(num)), special[(special >= lo) & (special <= hi)]])
+    x = x.astype(dtype)
+    error = np.abs(approx.function(x).astype(np.float64) - approx.exact(x.astype(np.float64)))
+    i = int(np.argmax(error))
+    return float(error[i]), float(x[i])
+
+
+# --------------------------------------------------------------------------------------------
+# Affine 8-bit quantisation (Jacob et al., 2018): real = scale * (code - zero_point)
+# --------------------------------------------------------------------------------------------
+_QUANT_DTYPES = {"int8": np.dtype(np.int8), "uint8": np.dtype(np.uint8)}
+
+
+def _quant_dtype(dtype: DTypeLike, function: str) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in _QUANT_DTYPES:
+        raise TypeError(f"{function}(): dtype must be int8 or uint8; got {dtype!r}")
+    return dt
+
+
+def _quant_scale_zero(scale: Any, zero_point: Any, dt: np.dtype, function: str) -> tuple[float, int]:
+    scale = _real_parameter(function, "scale", scale)
+    if scale <= 0.0:
+        raise ValueError(f"{function}(): scale must be positive; got {scale}")
+    if isinstance(zero_point, (bool, np.bool_)) or not isinstance(zero_point, (int, np.integer)):
+        raise TypeError(
+            f"{function}(): zero_point must be an integer; got {type(zero_point).__name__} "
+            f"{zero_point!r}"
+        )
+    info = np.iinfo(dt)
+    if not info.min <= zero_point <= info.max:
+        raise ValueError(
+            f"{function}(): zero_point must lie in the {dt.name} range [{info.min}, {info.max}]; "
+            f"got {zero_point}"
+        )
+    return scale, int(zero_point)
+
+
+def quantization_params(low: float, high: float, dtype: DTypeLike = "int8") -> tuple[float, int]:
+    r"""Scale and zero point that map the real interval ``[low, high]`` onto all 256 codes.
+
+    .. math:: s = \frac{\text{high} - \text{low}}{q_{\max} - q_{\min}}, \qquad
+              z = q_{\min} - \operatorname{round}(\text{low}/s)
+
+    The interval is first widened to contain 0, so that 0 is represented exactly (a
+    padded zero or a ReLU output then costs no error), as Jacob et al. (2018) require.
+
+    Examples
+    --------
+    >>> quantization_params(-1.0, 1.0, "int8")
+    (0.00784313725490196, 0)
+    >>> quantization_params(0.0, 1.0, "uint8")
+    (0.00392156862745098, 0)
+    """
+    dt = _quant_dtype(dtype, "quantization_params")
+    low = min(_real_parameter("quantization_params", "low", low), 0.0)
+    high = max(_real_parameter("quantization_params", "high", high), 0.0)
+    if not high > low:
+        raise ValueError(f"quantization_params(): need low < high; got ({low}, {high})")
+    info = np.iinfo(dt)
+    scale = (high - low) / (info.max - info.min)
+    zero_point = int(np.clip(info.min - round(low / scale), info.min, info.max))
+    return scale, zero_point
+
+
+def quantize(x: ArrayLike, scale: float, zero_point: int, dtype: DTypeLike = "int8") -> np.ndarray:
+    r"""Affine quantisation: the code :math:`q = \operatorname{clip}(\operatorname{round}(x/s) + z)`.
+
+    Values beyond the representable range saturate at the smallest or largest code
+    (``±inf`` included); NaN has no code and raises ``ValueError``. Within the range,
+    ``dequantize(quantize(x))`` is within ``scale / 2`` of ``x``.
+
+    Parameters
+    ----------
+    x : array_like
+        Real values, any shape.
+    scale : float
+        Positive step between neighbouring codes.
+    zero_point : int
+        The code that stands for 0.0, inside the dtype's range.
+    dtype : "int8" or "uint8"
+
+    Examples
+    --------
+    >>> quantize([-1.0, 0.0, 0.5, 2.0], scale=1 / 127, zero_point=0)
+    array([-127,    0,   64,  127], dtype=int8)
+    """
+    dt = _quant_dtype(dtype, "quantize")
+    scale, zero_point = _quant_scale_zero(scale, zero_point, dt, "quantize")
+    arr = np.asarray(as_float_array(x), dtype=np.float64)
+    if np.isnan(arr).any():
+        raise ValueError("quantize(): x contains NaN, which has no integer code")
+    info = np.iinfo(dt)
+    codes = np.rint(arr / scale) + zero_point  # ±inf stays ±inf and is clipped below
+    return np.clip(codes, info.min, info.max).astype(dt)
+
+
+def dequantize(codes: ArrayLike, scale: float, zero_point: int) -> np.ndarray:
+    r"""The real values that int8/uint8 codes stand for: :math:`s\,(q - z)`, as float64.
+
+    Examples
+    --------
+    >>> dequantize(np.array([-127, 0, 64], dtype=np.int8), scale=1 / 127, zero_point=0)
+    array([-1.        ,  0.        ,  0.50393701])
+    """
+    codes = np.asarray(codes)
+    if codes.dtype.name not in _QUANT_DTYPES:
+        raise TypeError(f"dequantize(): codes must be an int8 or uint8 array; got dtype {codes.dtype}")
+    scale, zero_point = _quant_scale_zero(scale, zero_point, codes.dtype, "dequantize")
+    return scale * (codes.astype(np.float64) - zero_point)
+
+
+def quantized_sigmoid(x: ArrayLike, dtype: DTypeLike = "uint8") -> tuple[np.ndarray, float, int]:
+    r"""The sigmoid as 8-bit codes: ``codes`` with ``dequantize(codes, scale, zero_point)`` :math:`\approx \sigma(x)`.
+
+    The output range :math:`[0, 1]` is spread over all 256 codes, ``scale = 1/255``
+    (zero point 0 for uint8, -128 for int8), and each code is the nearest one to the
+    real :math:`\sigma(x)` (computed by :func:`sigmoid`), so the dequantised value is
+    within half a step, :math:`1/510 \approx 0.00196`, of :math:`\sigma(x)` for every x.
+    (The slide's "quantized sigmoid" rounds :math:`x \cdot 2^8` and never applies a sigmoid.)
+    The codes take 1 byte per value instead of 8 (float64) or 4 (float32).
+
+    Returns
+    -------
+    codes : ndarray of int8 or uint8, same shape as x
+    scale : float
+    zero_point : int
+
+    Examples
+    --------
+    >>> codes, scale, zero = quantized_sigmoid(np.array([-10.0, 0.0, 2.0]))
+    >>> codes, dequantize(codes, scale, zero)
+    (array([  0, 128, 225], dtype=uint8), array([0.        , 0.50196078, 0.88235294]))
+    """
+    dt = _quant_dtype(dtype, "quantized_sigmoid")
+    arr = _kernel_input(x, "quantized_sigmoid")
+    scale = 1.0 / 255.0
+    zero_point = 0 if dt == np.uint8 else -128
+    return quantize(sigmoid(arr), scale, zero_point, dt), scale, zero_point
+
+
+def memory_by_dtype(x: ArrayLike) -> dict[str, int]:
+    """Bytes the values of ``x`` take as float64, float32, float16 and int8 (size x itemsize).
+
+    Each entry is computed for its own dtype (the slide's table built its three rows
+    from one late-binding ``lambda`` and so measured the same function three times).
+
+    Examples
+    --------
+    >>> memory_by_dtype(np.zeros((1000, 1000)))
+    {'float64': 8000000, 'float32': 4000000, 'float16': 2000000, 'int8': 1000000}
+    """
+    size = int(np.size(np.asarray(x)))
+    return {name: size * np.dtype(name).itemsize for name in ("float64", "float32", "float16", "int8")}
