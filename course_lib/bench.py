@@ -343,7 +343,9 @@ def run_conv2d(repeats: int = DEFAULT_REPEATS, threads: int | None = None,
             "course_lib": time_call(lambda: layer.forward(x), repeats, warmup),
             "torch": time_call(lambda: F.conv2d(x_t, w_t, b_t), repeats, warmup),
         }
-        outputs = [_conv2d_loops(x, weights, bias), layer.forward(x), F.conv2d(x_t, w_t, b_t).numpy()]
+        outputs = [
+            _conv2d_loops(x, weights, bias), layer.forward(x), F.conv2d(x_t, w_t, b_t).numpy()
+        ]
     agree = all(np.allclose(o, outputs[2], rtol=1e-10, atol=1e-12) for o in outputs[:2])
     return {
         "input_shape": list(x.shape),
@@ -489,7 +491,8 @@ def format_table(result: dict[str, Any]) -> str:
         f"Activation benchmark: {cfg['size']:,} elements (standard normal), median of up to "
         f"{cfg['repeats']} timed calls after {cfg['warmup']} warm-up calls, times in ms.",
         f"Threads: numba {th['numba']} ({cfg['numba_threading_layer']}), torch {th['torch']}, "
-        f"numpy {th['numpy']} (element-wise numpy is single-threaded).",
+        f"numpy {th['numpy']} (element-wise numpy is single-threaded); "
+        f"OMP_WAIT_POLICY={cfg['omp_wait_policy']}.",
         "numpy = textbook expression; numba = course_lib.kernels f(x), out= with a preallocated "
         "array; torch = torch.nn.functional; copy = np.copyto (memory floor).",
         "",
@@ -505,9 +508,10 @@ def format_table(result: dict[str, Any]) -> str:
             + f"{r['numba_out_over_copy']:10.2f}"
         )
     lines.append("")
-    lines.append("numpy expressions: " + "; ".join(
-        f"{name}: {NUMPY_EXPRESSIONS[name]}" for name in dict.fromkeys(r["activation"] for r in result["rows"])
-    ))
+    shown = dict.fromkeys(row["activation"] for row in result["rows"])
+    lines.append(
+        "numpy expressions: " + "; ".join(f"{name}: {NUMPY_EXPRESSIONS[name]}" for name in shown)
+    )
     if "conv2d" in result:
         c = result["conv2d"]
         t, r = c["times"], c["ratios"]
@@ -533,7 +537,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="elements per array")
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS, help="timed calls per case")
     parser.add_argument("--warmup", type=int, default=DEFAULT_WARMUP, help="untimed calls first")
-    parser.add_argument("--threads", type=int, default=None, help="numba and torch threads (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="numba and torch threads (default 2)"
+    )
     parser.add_argument("--activations", default=None,
                         help="comma-separated subset, e.g. gelu,swish (default all)")
     parser.add_argument("--dtypes", default="float32,float64", help="float32, float64 or both")
