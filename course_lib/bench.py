@@ -38,7 +38,12 @@ A second case times a convolution forward pass (the digits test batch, 360×1×8
 (im2col) and ``torch.nn.functional.conv2d`` with the same weights.
 
 Timings depend on the machine and on what else runs on it: compare the ratios, not the
-absolute numbers, and never assert a timing in a unit test.
+absolute numbers, and never assert a timing in a unit test. Two effects to expect: below
+about a million elements the arrays sit in the CPU caches and the fixed cost of a call
+(thread wake-up, argument checks) weighs more; from about ten million elements every new
+result array is fresh memory from the operating system, whose first touch (page faults)
+can cost more than the arithmetic, so ``f(x)`` is then much slower than ``f(x, out=out)``
+(numpy and torch pay the same price for their results and temporaries).
 
 Used by notebook 13 (hardware-optimised activations) and by the layers' speed check
 (notebook 07).
@@ -217,7 +222,7 @@ class _Threads:
         torch.set_num_threads(self._torch)
 
 
-def available_threads() -> int:
+def _available_threads() -> int:
     """How many threads numba may use on this machine (its ``NUMBA_NUM_THREADS``)."""
     import numba
 
@@ -225,7 +230,7 @@ def available_threads() -> int:
 
 
 def _check_threads(threads: int | None) -> int:
-    available = available_threads()
+    available = _available_threads()
     if threads is None:
         return min(2, available)
     threads = _count(threads, "threads", 1)
