@@ -49,6 +49,7 @@ __all__ = [
     "ActivationSpec",
     "Properties",
     "as_float_array",
+    "real_parameter",
     "get",
     "names",
     "celu",
@@ -164,8 +165,13 @@ def as_float_array(x: ArrayLike, name: str = "x") -> np.ndarray:
     )
 
 
-def _real_parameter(function: str, name: str, value: Any, allow_inf: bool = False) -> float:
-    """Check that a parameter is a real number (finite unless allowed) and return a float."""
+def real_parameter(function: str, name: str, value: Any, allow_inf: bool = False) -> float:
+    """Check that a parameter is a real number (finite unless allowed) and return a float.
+
+    Raises ``TypeError`` naming ``function`` and ``name`` for anything that is not a real
+    number (bools, strings, arrays of more than one value), ``ValueError`` for NaN and, unless
+    ``allow_inf``, for infinities.
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
             value = value.item()
@@ -206,7 +212,7 @@ def _elementwise(
                 raise TypeError(f"{function}(): {exc}") from None
             bound.apply_defaults()
             params = {
-                key: _real_parameter(function, key, value, allow_inf=key in may_be_inf)
+                key: real_parameter(function, key, value, allow_inf=key in may_be_inf)
                 for key, value in list(bound.arguments.items())[1:]
             }
             for key in positive:

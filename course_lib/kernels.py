@@ -84,7 +84,7 @@ from numba.extending import intrinsic, overload
 from numpy.typing import ArrayLike, DTypeLike
 
 from course_lib import activations as _act
-from course_lib.activations import _real_parameter, as_float_array
+from course_lib.activations import real_parameter, as_float_array
 
 __all__ = [
     "KERNELS",
@@ -750,7 +750,7 @@ def _run(loop: Callable[..., None], function: str, x: ArrayLike, out: np.ndarray
 
 def _parameter(function: str, name: str, value: Any, positive: bool = False,
                allow_inf: bool = False) -> float:
-    value = _real_parameter(function, name, value, allow_inf=allow_inf)
+    value = real_parameter(function, name, value, allow_inf=allow_inf)
     if positive and value <= 0.0:
         raise ValueError(f"{function}(): parameter {name!r} must be positive; got {value}")
     return value
@@ -1207,8 +1207,8 @@ def approximation_error(
         raise ValueError(f"num must be an integer >= 2; got {num!r}")
     approx = APPROXIMATIONS[name]
     lo, hi = approx.interval if interval is None else interval
-    lo = _real_parameter("approximation_error", "interval[0]", lo)
-    hi = _real_parameter("approximation_error", "interval[1]", hi)
+    lo = real_parameter("approximation_error", "interval[0]", lo)
+    hi = real_parameter("approximation_error", "interval[1]", hi)
     if not lo < hi:
         raise ValueError(f"interval must have low < high; got ({lo}, {hi})")
     special = np.array([-3.0, 3.0, -2.125, -0.625, 0.625, 2.125])
@@ -1238,7 +1238,7 @@ def _quant_dtype(dtype: DTypeLike, function: str) -> np.dtype:
 def _quant_scale_zero(
     scale: Any, zero_point: Any, dt: np.dtype, function: str
 ) -> tuple[float, int]:
-    scale = _real_parameter(function, "scale", scale)
+    scale = real_parameter(function, "scale", scale)
     if scale <= 0.0:
         raise ValueError(f"{function}(): scale must be positive; got {scale}")
     if isinstance(zero_point, (bool, np.bool_)) or not isinstance(zero_point, (int, np.integer)):
@@ -1272,8 +1272,8 @@ def quantization_params(low: float, high: float, dtype: DTypeLike = "int8") -> t
     (0.00392156862745098, 0)
     """
     dt = _quant_dtype(dtype, "quantization_params")
-    low = min(_real_parameter("quantization_params", "low", low), 0.0)
-    high = max(_real_parameter("quantization_params", "high", high), 0.0)
+    low = min(real_parameter("quantization_params", "low", low), 0.0)
+    high = max(real_parameter("quantization_params", "high", high), 0.0)
     if not high > low:
         raise ValueError(f"quantization_params(): need low < high; got ({low}, {high})")
     info = np.iinfo(dt)
