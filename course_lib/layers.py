@@ -29,15 +29,16 @@ Layers: :class:`Linear`, :class:`Activation`, :class:`PReLU`,
 :class:`AdaptiveSwish`, :class:`BatchNorm1d`, :class:`Conv2D`,
 :class:`MaxPool2D`, :class:`Flatten`, :class:`RNN`, :class:`SelfAttention`,
 :class:`GLU`, :class:`SwiGLU`, :class:`GaussianGLU` and the container
-:class:`Sequential`. Weight initialisation: :func:`init_weight`.
+:class:`Sequential`. Weight initialisation: :func:`init_weight`. A multilayer
+perceptron in one call: :func:`mlp`.
 
-Used by notebooks 01, 03, 05, 07, 08, 09, 10, 11, 12 and 14.
+Used by notebooks 01, 03, 04, 05, 07, 08, 09, 10, 11, 12 and 14.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,7 @@ __all__ = [
     "SwiGLU",
     "GaussianGLU",
     "Sequential",
+    "mlp",
 ]
 
 #: Names accepted by the ``init=`` argument of the layers with weights.
@@ -1351,3 +1353,96 @@ class GaussianGLU(_GatedUnit):
 
     def __repr__(self) -> str:
         return f"GaussianGLU(mean={self.mean}, std={self.std})"
+
+
+# ------------------------------------------------------------------------------------------
+# Builders
+# ------------------------------------------------------------------------------------------
+def mlp(
+    sizes: Sequence[int],
+    activation: str | None = "relu",
+    *,
+    init: str = "he",
+    batchnorm: bool = False,
+    rng: np.random.Generator | int | None = None,
+    **activation_params: float,
+) -> Sequential:
+    r"""A multilayer perceptron: linear layers with an activation between consecutive ones.
+
+    ``mlp([d_0, d_1, ..., d_L], f)`` has L :class:`Linear` layers and an
+    :class:`Activation` after every one but the last, which returns raw scores
+    (logits) for a loss:
+
+    .. math::
+
+        h_0 = x, \qquad h_l = f(h_{l-1} W_l + b_l) \ \ (l = 1, \dots, L-1), \qquad
+        y = h_{L-1} W_L + b_L .
+
+    With ``batchnorm=True`` every hidden layer is ``Linear -> BatchNorm1d -> f``.
+    With ``activation=None`` nothing sits between the linear layers, and the
+    whole stack is one linear map in disguise (notebook 01).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        ``[in_features, hidden_1, ..., out_features]`` (a list, tuple, range or
+        integer array), at least two positive sizes.
+    activation : str or None, default "relu"
+        A registered name (:func:`course_lib.activations.names`), or None.
+    init : {"he", "xavier", "lecun"}, default "he"
+        Initialisation of every weight matrix (:func:`init_weight`); biases start at 0.
+    batchnorm : bool, default False
+        Put a :class:`BatchNorm1d` before every hidden activation.
+    rng : numpy.random.Generator or int, optional
+        One generator draws all weights, layer after layer from the input side:
+        the same seed gives the same weights as building the layers by hand,
+        ``Linear(d_0, d_1, rng=g)``, ``Linear(d_1, d_2, rng=g)``, ...
+    **activation_params
+        Fixed parameters of the activation, e.g. ``negative_slope=0.1``.
+
+    Returns
+    -------
+    Sequential
+        Layers ``Linear, [BatchNorm1d,] Activation, ..., Linear``.
+
+    Shape
+    -----
+    x (N, sizes[0]) -> y (N, sizes[-1]).
+
+    Examples
+    --------
+    >>> model = mlp([4, 8, 8, 3], "tanh", init="xavier", rng=0)
+    >>> [type(layer).__name__ for layer in model]
+    ['Linear', 'Activation', 'Linear', 'Activation', 'Linear']
+    >>> model.forward(np.ones((5, 4))).shape
+    (5, 3)
+    >>> len(mlp([2, 16, 16, 2], activation=None))
+    3
+    """
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"sizes must be a sequence of positive integers, got {type(sizes).__name__}"
+        )
+    if len(sizes) < 2:
+        raise ValueError(
+            "sizes must hold at least two sizes, [in_features, ..., out_features], "
+            f"got {list(sizes)}"
+        )
+    sizes = [_positive_int(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
+    if activation is None and activation_params:
+        raise TypeError(
+            f"activation parameters {sorted(activation_params)} given without an activation"
+        )
+    if activation is not None:
+        Activation(activation, **activation_params)  # a bad name or parameter fails now
+    generator = _rng(rng)
+    layers: list[Layer] = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Linear(fan_in, fan_out, init=init, rng=generator))
+        if i == len(sizes) - 2:
+            break
+        if batchnorm:
+            layers.append(BatchNorm1d(fan_out))
+        if activation is not None:
+            layers.append(Activation(activation, **activation_params))
+    return Sequential(*layers)
