@@ -12,32 +12,47 @@ included (the tests check exactly this). ``KERNELS`` maps each name to ``(forwar
 
 *Why they are fast.* Without Intel's SVML library, numba calls the C library's scalar
 ``exp``/``tanh`` once per element and the compiler cannot use SIMD instructions. So the
-kernels do not call ``math.exp``: they use our own :math:`e^{x}`, written only with
-operations that LLVM vectorises (multiply, add, compare-and-select, integer shifts):
+kernels never call ``math.exp``: every formula is written with :math:`e^{-a}`,
+:math:`a = |x| \ge 0` (so nothing overflows), computed by our own function made only of
+operations that LLVM vectorises (multiply-add, compare-and-select, integer shifts), 8
+float64 or 16 float32 numbers per AVX-512 instruction:
 
-.. math:: e^{x} = 2^{k} e^{r}, \qquad k = \operatorname{round}(x/\ln 2),
-          \quad r = x - k \ln 2 \in [-\tfrac{\ln 2}{2}, \tfrac{\ln 2}{2}],
+.. math:: e^{-a} = 2^{k} e^{r}, \qquad k = \operatorname{round}(-a/\ln 2),
+          \quad r = -a - k \ln 2 \in [-\tfrac{\ln 2}{2}, \tfrac{\ln 2}{2}].
 
-where :math:`k` is read from the bits of ``x / ln2 + 1.5·2^52`` (no ``floor`` call),
-:math:`2^{k}` is built by writing ``k + 1023`` into the exponent bits of a float64 (no
-``2.0**k`` call), :math:`k \ln 2` is subtracted in two parts (Cody & Waite) so that
-:math:`r` is exact, and :math:`e^{r}` is a polynomial. Every formula only ever
-exponentiates a number :math:`\le 0` (``exp(-|x|)``), so nothing overflows; results in
-the subnormal range keep gradual underflow. On top of it: ``expm1`` for :math:`x\le 0`
-(tanh, ELU), ``log1p`` on :math:`[0, 1]` through
-:math:`\log(1+u) = 2\operatorname{artanh}\big(u/(2+u)\big)` (softplus), and, for the
-exact GELU, the normal tail :math:`Q(t) = 1 - \Phi(t) = \varphi(t) R(t)` with a rational
-approximation of Mills' ratio :math:`R`. Float32 arrays are computed in float32 with
-shorter polynomials (twice as many numbers per SIMD instruction), except where float32
-arithmetic cannot deliver 1e-5: the derivatives (which have zeros where any rounding is
-amplified) and ``gelu_tanh`` (whose gate argument :math:`2u(x)` is itself a rounded
-result) are computed in float64 and rounded once.
+Adding :math:`1.5\cdot 2^{52} + 1087` to :math:`-a/\ln 2` rounds it to an integer that
+sits in the low bits of the sum (no ``floor`` call); shifted into the exponent field, the
+same bits are :math:`2^{k+64}` (no ``2.0**k`` call). The polynomial for :math:`e^{r}`
+carries the factor :math:`2^{-64}` in its coefficients, so :math:`e^{-a}` is one
+multiplication, and results in the subnormal range are rounded once (gradual underflow
+kept). :math:`k \ln 2` is subtracted in two parts in float64 (Cody & Waite) and by one
+FMA with the float32 :math:`\ln 2` in float32. On top of it: ``expm1`` (tanh, ELU);
+:math:`\log(1+u)` on :math:`[0, 1]` for softplus, as
+:math:`2\operatorname{artanh}\big(u/(2+u)\big)` in float64 (one division) and as
+:math:`u\,h(u)` with a polynomial :math:`h(u) \approx \log(1+u)/u` in float32 (no
+division); and, for the exact GELU, the normal tail :math:`Q(t) = 1 - \Phi(t) =
+\varphi(t) R(t)` with a rational approximation of Mills' ratio :math:`R`, :math:`t^2`
+split exactly into ``hi + lo`` by an FMA and ``lo`` folded into :math:`r`. The formulas
+are arranged to save work: softplus has a kernel of its own for PyTorch's default
+:math:`\beta = 1`, swish is :math:`x\,(1 \text{ or } u)/(1+u)` and GELU
+:math:`\max(x, 0) - |x|\,Q(|x|)`, each with one exponential and at most one division.
 
-The polynomial and rational coefficients are our own fits (Chebyshev fits and a
-Lawson-weighted linearised least-squares rational fit, in 40–50 digit mpmath).
-Maximum relative errors of the building blocks, measured against mpmath: exp 5e-16,
-expm1 3e-16, log1p 9e-16 and the normal tail :math:`Q(t)` 4e-15 for :math:`t \le 40`
-(float64); 2e-7, 1e-7, 5e-7 and 8e-7 (float32). The tests check the kernels themselves.
+Float32 arrays are computed in float32 (twice as many numbers per instruction) with
+shorter polynomials, except the derivatives, which have zeros where any rounding is
+amplified (computed in float64 and rounded once), and the gate argument :math:`z = 2u(x)`
+of ``gelu_tanh``, whose float32 rounding would cost 2e-5 where :math:`|z|` is large (it is
+computed in float64 and handed to the float32 exponential as a float32 number plus the
+remainder).
+
+The coefficients are our own fits: minimax polynomials by the Remez exchange for
+:math:`e^{r}`, :math:`\log(1+u)/u` and the artanh series, Chebyshev fits for ``expm1``,
+and a Lawson-weighted linearised least-squares rational fit for Mills' ratio, in 40–50
+digit mpmath. Maximum relative errors of the building blocks, measured against mpmath
+(and checked by the tests): :math:`e^{-a}` 5e-16, ``expm1`` 3e-16, ``log1p`` 5e-16 and
+:math:`t\,Q(t)` 7e-15 for :math:`t \le 38` (float64); 5e-7, 1e-7, 4e-7 and 1.2e-6
+(float32). Results that fall just above the smallest normal number inherit the lost
+digits of a subnormal intermediate (e.g. :math:`e^{-|x|}` in ``swish``): there the error
+grows to 2.5e-13 (float64) and 6e-6 (float32), still inside the promise.
 
 **Approximations** (``APPROXIMATIONS``): a piecewise-linear tanh (the slide's, fixed),
 hard sigmoid and hard swish (as approximations of sigmoid and swish), and a lookup-table
@@ -215,31 +230,44 @@ def _like_overload(x, value):
 _LN2_HI = 0.693147180369123816490  # ln 2 with the last 21 bits cleared
 _LN2_LO = 1.90821492927058770002e-10
 _LOG2E = 1.4426950408889634  # 1 / ln 2
-_ROUND64 = 6755399441055744.0  # 1.5 * 2**52: adding it rounds a float64 to an integer
-_LN2_HI_32 = np.float32(0.693145751953125)  # ln 2 with the last 9 bits cleared
-_LN2_LO_32 = np.float32(1.428606765330187e-06)
-_LOG2E_32 = np.float32(1.4426950408889634)
-_ROUND32 = np.float32(12582912.0)  # 1.5 * 2**23
 _LN2 = 0.6931471805599453
-_SQRT2_MINUS_1 = 0.41421356237309503
+_LN2_32 = np.float32(_LN2)  # float32 ln 2 is 1.9e-9 too large: see _exp_neg32
+_LOG2E_32 = np.float32(_LOG2E)
+# Adding 1.5 * 2**52 (float64) or 1.5 * 2**23 (float32) to a number of magnitude below 2**51
+# rounds it to an integer, which then sits in the low bits of the sum. Adding also an
+# exponent bias b makes those low bits k + b, and shifting them into the exponent field
+# gives 2^(k + b - bias) with one integer shift (see _exp_neg64).
+_ROUND64 = 6755399441055744.0
+_ROUND32 = 12582912.0
+_EXP_SHIFT64 = _ROUND64 + 1023.0 + 64.0  # low bits: k + 1087; as an exponent, 2^(k + 64)
+_EXP_SHIFT32 = np.float32(_ROUND32 + 127.0 + 64.0)  # low bits: k + 191; 2^(k + 64)
+_EXPM1_SHIFT64 = _ROUND64 + 1023.0  # low bits: k + 1023; 2^k
+_EXPM1_SHIFT32 = np.float32(_ROUND32 + 127.0)  # low bits: k + 127; 2^k
+_TWO_M64 = 2.0**-64
 
-# e^r on |r| <= ln2/2: degree-10 Chebyshev fit, error 2.2e-16 (float64); degree 5, 8e-8 (float32).
-_EXP64 = (1.0, 1.0000000000000067, 0.5000000000000006, 0.16666666666554314, 0.041666666666573066,
-          0.008333333385699212, 0.001388888893251478, 0.00019841170230570286,
-          2.480150431378554e-05, 2.764019739169484e-06, 2.7626371065696354e-07)
-_EXP32 = (1.00000007550023, 1.00000001077804, 0.4999886892528609, 0.1666650519575811,
-          0.04191755754136265, 0.008369155667697397)
+# e^r on |r| <= ln2/2, minimax in relative error: degree 10, 2.1e-16 (float64); degree 5,
+# 7.5e-8 (float32). Stored times 2^-64 (exact: a power of two), see _exp_neg64.
+_EXP64 = (1.0, 1.0000000000000064, 0.49999999999997286, 0.16666666666557742,
+          0.04166666666842606, 0.008333333384665905, 0.0013888888499128805,
+          0.00019841171384084617, 2.4801917696315435e-05, 2.763976830828127e-06,
+          2.748844088140834e-07)
+_EXP32 = (1.0000000716551238, 0.9999996919879661, 0.49998894849165854, 0.1666757473521895,
+          0.041915382152600746, 0.008297654807889677)
 # (e^r - 1 - r) / r^2 on |r| <= ln2/2: degree 9, error 1e-16 (float64); degree 4, 7e-8 (float32).
 _EXPM1_64 = (0.5000000000000001, 0.16666666666666669, 0.04166666666662413, 0.008333333333330062,
              0.0013888888917213717, 0.00019841269863053618, 2.4801521295954376e-05,
              2.7557268459997064e-06, 2.7620088445409746e-07, 2.510038549551032e-08)
 _EXPM1_32 = (0.5, 0.16666576989698775, 0.041666554617204574, 0.008363179052722578,
              0.0013926183587713494)
-# (artanh(s)/s - 1) / s^2 as a polynomial in w = s^2 <= 0.0295: degree 5, error 2.4e-14
-# (float64), degree 1, 1.6e-5 (float32); multiplied by w, they add below 7e-16 and 5e-7.
-_ATANH64 = (0.3333333333333104, 0.200000000056061, 0.14285712068258175, 0.11111431238424771,
-            0.09070092601246624, 0.083109735450887)
-_ATANH32 = (0.3333174940703746, 0.20429178472686166)
+# (artanh(s)/s - 1) / s^2 as a polynomial in w = s^2 <= 1/9, minimax: degree 8, error 1.6e-15;
+# multiplied by w, it changes log1p by at most 1.8e-16 (relative, float64).
+_ATANH64 = (0.3333333333333349, 0.19999999999770304, 0.14285714340179775, 0.11111106145558677,
+            0.09091135278613442, 0.07686546608011845, 0.06752138439997737, 0.05155972556896504,
+            0.0844742529873077)
+# log(1 + u) / u on [0, 1], minimax in relative error: degree 7, 1.9e-7 (float32).
+_LOG1P_RATIO32 = (0.999999805667079, -0.4999740539667465, 0.3327547978573363,
+                  -0.24495462906307916, 0.1774524168355029, -0.10768171639517804,
+                  0.04408963409070598, -0.00853920916699141)
 # Mills' ratio R(t) = Q(t) / phi(t) = P(t) / S(t) on [0, 40]: degree 8/9, max relative
 # error 3.6e-15 (float64); on [0, 15] degree 3/4, 4.2e-7 (float32).
 _MILLS_P64 = (1.253314137315504, 1.8041048006964286, 1.2807332857763598, 0.571123280925309,
@@ -251,12 +279,18 @@ _MILLS_S64 = (1.0, 2.2373519273493634, 2.3070258751287733, 1.4437163320336344,
 _MILLS_P32 = (1.253313613605933, 0.9117215290232117, 0.3021525512066888, 0.04333408575158498)
 _MILLS_S32 = (1.0, 1.5253125351307426, 0.9582675640871008, 0.30196507848804294,
               0.04333855344147269)
-_EXP32, _EXPM1_32, _ATANH32, _MILLS_P32, _MILLS_S32 = (
-    tuple(np.float32(v) for v in c) for c in (_EXP32, _EXPM1_32, _ATANH32, _MILLS_P32, _MILLS_S32)
-)
 _INV_SQRT_2PI = 0.3989422804014327
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_TANH_COEF = 0.044715
+
+_EXP64 = tuple(c * _TWO_M64 for c in _EXP64)
+# float32: phi(t) * P(t) in one polynomial (the float32 kernel needs Q only, not phi).
+_MILLS_P32 = tuple(c * _INV_SQRT_2PI for c in _MILLS_P32)
+_EXP32, _EXPM1_32, _LOG1P_RATIO32, _MILLS_P32, _MILLS_S32 = (
+    tuple(np.float32(v) for v in c)
+    for c in (tuple(c * _TWO_M64 for c in _EXP32), _EXPM1_32, _LOG1P_RATIO32, _MILLS_P32,
+              _MILLS_S32)
+)
 
 
 @_scalar
@@ -269,61 +303,77 @@ def _horner(r, coefficients):
 
 
 @_scalar
-def _exp64(x):
-    """e^x for float64 x <= 0 (NaN gives NaN), to 2e-16, gradual underflow kept."""
-    x = -746.0 if x < -746.0 else x  # e^-746 rounds to 0; NaN passes the comparison
-    t = x * _LOG2E + _ROUND64  # round(x / ln 2) sits in the low bits of t
-    kf = t - _ROUND64
-    k = _bits(t) - _bits(_ROUND64)
-    r = (x - kf * _LN2_HI) - kf * _LN2_LO
-    p = _horner(r, _EXP64)
-    # 2^k as two factors, so that k down to -1076 (subnormal results) needs no special case.
-    k1 = k >> 1
-    k2 = k - k1
-    return p * _from_bits((k1 + 1023) << 52) * _from_bits((k2 + 1023) << 52)
+def _exp_neg64(a):
+    r"""e^{-a} for float64 a >= 0 (NaN gives NaN), to 3e-16, gradual underflow kept."""
+    return _exp_neg_sum64(a, 0.0)
 
 
 @_scalar
-def _exp32(x):
-    """e^x for float32 x <= 0, in float32 arithmetic (relative error about 1e-7)."""
-    x = np.float32(-104.0) if x < np.float32(-104.0) else x
-    t = x * _LOG2E_32 + _ROUND32
-    kf = t - _ROUND32
-    k = _bits(t) - _bits(_ROUND32)
-    r = (x - kf * _LN2_HI_32) - kf * _LN2_LO_32
-    p = _horner(r, _EXP32)
-    k1 = k >> np.int32(1)
-    k2 = k - k1
-    return p * _from_bits(np.int32((k1 + np.int32(127)) << np.int32(23))) * _from_bits(
-        np.int32((k2 + np.int32(127)) << np.int32(23))
-    )
+def _exp_neg_sum64(a, low):
+    r"""e^{-(a + low)} for float64 a >= 0 and a small correction ``low`` (e.g. the rounding
+    error of a), which is subtracted from the reduced argument :math:`r` and so costs one
+    operation instead of a multiplication by :math:`e^{-low}`.
+
+    With :math:`k = \operatorname{round}(-a/\ln 2)` and :math:`r = -a - k\ln 2`, the result
+    :math:`(2^{-64} e^{r}) \cdot 2^{k+64}` is one multiplication: the polynomial's
+    coefficients carry the factor :math:`2^{-64}`, and :math:`2^{k+64}`, a normal number for
+    every :math:`k \ge -1076`, is the integer sum ``t`` shifted into the exponent field. A
+    subnormal result is rounded once, by that multiplication.
+    """
+    a = 746.0 if a > 746.0 else a  # e^-746 rounds to 0; NaN passes the comparison
+    t = a * -_LOG2E + _EXP_SHIFT64  # low bits of t: k + 1087
+    kf = t - _EXP_SHIFT64
+    r = ((-a - kf * _LN2_HI) - kf * _LN2_LO) - low
+    return _horner(r, _EXP64) * _from_bits(_bits(t) << 52)
 
 
 @_scalar
-def _expm1_64(x):
-    """e^x - 1 for float64 x <= 0, without the cancellation of exp(x) - 1 near 0."""
-    x = -746.0 if x < -746.0 else x
-    t = x * _LOG2E + _ROUND64
-    kf = t - _ROUND64
-    k = _bits(t) - _bits(_ROUND64)
-    r = (x - kf * _LN2_HI) - kf * _LN2_LO
+def _exp_neg32(a):
+    """e^{-a} for float32 a >= 0, in float32 arithmetic (relative error below 5e-7)."""
+    return _exp_neg_sum32(a, np.float32(0.0))
+
+
+@_scalar
+def _exp_neg_sum32(a, low):
+    """e^{-(a + low)} for float32 a >= 0 and a small ``low``, in float32 arithmetic.
+
+    As :func:`_exp_neg_sum64`; the reduction is a single FMA with the float32 ln 2, whose
+    error of 1.9e-9 costs at most 2.9e-7 (at a = 104, where k = -150), far below 1e-5.
+    """
+    a = np.float32(104.0) if a > np.float32(104.0) else a  # e^-104 rounds to 0
+    return _exp_neg_sum_unclamped32(a, low)
+
+
+@_scalar
+def _exp_neg_sum_unclamped32(a, low):
+    """_exp_neg_sum32 for 0 <= a <= 104 (or NaN)."""
+    t = a * -_LOG2E_32 + _EXP_SHIFT32  # low bits of t: k + 191
+    kf = t - _EXP_SHIFT32
+    r = _fma(kf, -_LN2_32, -a) - low  # one rounding: the FMA is what makes this exact enough
+    return _horner(r, _EXP32) * _from_bits(np.int32(_bits(t) << np.int32(23)))
+
+
+@_scalar
+def _expm1_neg64(a):
+    """e^{-a} - 1 for float64 a >= 0, without the cancellation of exp(-a) - 1 near 0."""
+    a = 40.0 if a > 40.0 else a  # beyond, e^-a - 1 rounds to -1
+    t = a * -_LOG2E + _EXPM1_SHIFT64  # low bits of t: k + 1023
+    kf = t - _EXPM1_SHIFT64
+    r = (-a - kf * _LN2_HI) - kf * _LN2_LO
     q = r + r * r * _horner(r, _EXPM1_64)  # e^r - 1
-    k = -1000 if k < -1000 else k  # beyond, 2^k is far below the rounding of -1
-    s = _from_bits((k + 1023) << 52)
+    s = _from_bits(_bits(t) << 52)  # 2^k
     return s * q + (s - 1.0)  # 2^k e^r - 1, one rounding; exact q for k = 0
 
 
 @_scalar
-def _expm1_32(x):
-    """e^x - 1 for float32 x <= 0, in float32 arithmetic."""
-    x = np.float32(-104.0) if x < np.float32(-104.0) else x
-    t = x * _LOG2E_32 + _ROUND32
-    kf = t - _ROUND32
-    k = _bits(t) - _bits(_ROUND32)
-    r = (x - kf * _LN2_HI_32) - kf * _LN2_LO_32
+def _expm1_neg32(a):
+    """e^{-a} - 1 for float32 a >= 0, in float32 arithmetic."""
+    a = np.float32(20.0) if a > np.float32(20.0) else a
+    t = a * -_LOG2E_32 + _EXPM1_SHIFT32
+    kf = t - _EXPM1_SHIFT32
+    r = _fma(kf, -_LN2_32, -a)
     q = r + r * r * _horner(r, _EXPM1_32)
-    k = np.int32(-100) if k < np.int32(-100) else k
-    s = _from_bits(np.int32((k + np.int32(127)) << np.int32(23)))
+    s = _from_bits(np.int32(_bits(t) << np.int32(23)))
     return s * q + (s - np.float32(1.0))
 
 
@@ -331,27 +381,19 @@ def _expm1_32(x):
 def _log1p_unit64(u):
     r"""log(1 + u) for float64 u in [0, 1] (NaN gives NaN), to a few units in the last place.
 
-    :math:`\log(1+u) = 2\operatorname{artanh}(s)` with :math:`s = u/(2+u)`; for
-    :math:`1 + u > \sqrt2` the argument is halved first, :math:`\log(1+u) = \ln 2 +
-    \log((1+u)/2)`, with :math:`s = (u-1)/(u+3)`. Either way :math:`|s| \le 0.172`.
+    :math:`\log(1+u) = 2\operatorname{artanh}(s) = 2s\,(1 + s^2 P(s^2))` with
+    :math:`s = u/(2+u) \in [0, 1/3]`: one division and a polynomial in :math:`s^2 \le 1/9`.
     """
-    big = u > _SQRT2_MINUS_1
-    s = (u - 1.0 if big else u) / (u + 3.0 if big else u + 2.0)  # one division, not two
+    s = u / (2.0 + u)
+    two_s = 2.0 * s
     w = s * s
-    core = 2.0 * s + (2.0 * s) * w * _horner(w, _ATANH64)
-    return core + _LN2 if big else core
+    return two_s + two_s * w * _horner(w, _ATANH64)
 
 
 @_scalar
 def _log1p_unit32(u):
-    """log(1 + u) for float32 u in [0, 1], in float32 arithmetic."""
-    big = u > np.float32(_SQRT2_MINUS_1)
-    one = np.float32(1.0)
-    s = (u - one if big else u) / (u + np.float32(3.0) if big else u + np.float32(2.0))
-    w = s * s
-    two_s = np.float32(2.0) * s
-    core = two_s + two_s * w * _horner(w, _ATANH32)
-    return core + np.float32(_LN2) if big else core
+    """log(1 + u) for float32 u in [0, 1]: u times a polynomial, no division (error 3e-7)."""
+    return u * _horner(u, _LOG1P_RATIO32)
 
 
 @_scalar
@@ -360,52 +402,77 @@ def _gauss_tail64(t):
 
     :math:`Q(t) = \varphi(t) R(t)` with Mills' ratio :math:`R` from a rational
     approximation; :math:`t^2` is split exactly as ``hi + lo`` (an FMA gives ``lo``) so
-    that :math:`\varphi(t) = e^{-hi/2}(1 - lo/2)/\sqrt{2\pi}` keeps full relative
-    precision up to :math:`t \approx 38`, where it underflows.
+    that :math:`\varphi(t) = e^{-(hi + lo)/2}/\sqrt{2\pi}` keeps full relative precision up
+    to :math:`t \approx 38`, where it underflows.
     """
     t = 40.0 if t > 40.0 else t  # phi(40) = 0 in float64; keeps t*t and R finite
     hi = t * t
     lo = _fma(t, t, -hi)
-    phi = _exp64(-0.5 * hi) * (1.0 - 0.5 * lo) * _INV_SQRT_2PI
+    phi = _exp_neg_sum64(0.5 * hi, 0.5 * lo) * _INV_SQRT_2PI
     return phi, phi * (_horner(t, _MILLS_P64) / _horner(t, _MILLS_S64))
 
 
 @_scalar
-def _gauss_tail32(t):
-    """(phi(t), Q(t)) for float32 t >= 0, in float32 arithmetic."""
-    t = np.float32(15.0) if t > np.float32(15.0) else t
+def _times_gauss_q64(t):
+    """t Q(t) for float64 t >= 0, with Q(t) = 1 - Phi(t) (0 at +inf; see _gauss_tail64)."""
+    t = 40.0 if t > 40.0 else t  # Q(40) = 0 in float64
+    return t * _gauss_tail64(t)[1]
+
+
+@_scalar
+def _times_gauss_q32(t):
+    """t Q(t) for float32 t >= 0, in float32 arithmetic."""
+    t = np.float32(14.4) if t > np.float32(14.4) else t  # beyond, t Q(t) < 5e-46 rounds to 0
     hi = t * t
     lo = _fma(t, t, -hi)
-    phi = _exp32(np.float32(-0.5) * hi) * (np.float32(1.0) - np.float32(0.5) * lo)
-    phi = phi * np.float32(_INV_SQRT_2PI)
-    return phi, phi * (_horner(t, _MILLS_P32) / _horner(t, _MILLS_S32))
+    # e^{-t^2/2}; its argument is at most 103.7, so the exponential needs no clamp.
+    e = _exp_neg_sum_unclamped32(np.float32(0.5) * hi, np.float32(0.5) * lo)
+    return t * e * _horner(t, _MILLS_P32) / _horner(t, _MILLS_S32)  # P32 has 1/sqrt(2 pi)
 
 
 def _dispatch(
-    name: str, for64: Callable[..., Any], for32: Callable[..., Any]
+    name: str, for64: Callable[..., Any], for32: Callable[..., Any], arity: int = 1
 ) -> Callable[..., Any]:
-    """A function usable in compiled code that calls ``for64`` or ``for32`` by argument type."""
+    """A function usable in compiled code that calls ``for64`` or ``for32`` by the type of its
+    first argument. (numba inlines neither ``*args`` nor a call on a closure's ``*args``, so
+    one and two arguments are spelled out.)"""
 
-    def stub(x):  # pragma: no cover - only its overload runs
-        raise NotImplementedError
+    def target(x):
+        return {types.float64: for64, types.float32: for32}.get(x)
+
+    if arity == 1:
+        def stub(x):  # pragma: no cover - only its overload runs
+            raise NotImplementedError
+
+        def choose(x):
+            f = target(x)
+            return None if f is None else (lambda x: f(x))
+    else:
+        def stub(x, y):  # pragma: no cover - only its overload runs
+            raise NotImplementedError
+
+        def choose(x, y):
+            f = target(x)
+            return None if f is None else (lambda x, y: f(x, y))
 
     stub.__name__ = stub.__qualname__ = name
-
-    @overload(stub, inline="always")
-    def _overload(x):
-        if x == types.float64:
-            return lambda x: for64(x)
-        if x == types.float32:
-            return lambda x: for32(x)
-        return None
-
+    overload(stub, inline="always")(choose)
     return stub
 
 
-_exp = _dispatch("_exp", _exp64, _exp32)
-_expm1 = _dispatch("_expm1", _expm1_64, _expm1_32)
+_exp_neg = _dispatch("_exp_neg", _exp_neg64, _exp_neg32)
+_exp_neg_sum = _dispatch("_exp_neg_sum", _exp_neg_sum64, _exp_neg_sum32, arity=2)
+_expm1_neg = _dispatch("_expm1_neg", _expm1_neg64, _expm1_neg32)
 _log1p_unit = _dispatch("_log1p_unit", _log1p_unit64, _log1p_unit32)
-_gauss_tail = _dispatch("_gauss_tail", _gauss_tail64, _gauss_tail32)
+_times_gauss_q = _dispatch("_times_gauss_q", _times_gauss_q64, _times_gauss_q32)
+
+
+@_scalar
+def _finite(x):
+    """x, with -inf replaced by the most negative float32: a gate that underflows to 0 then
+    gives -0.0, where -inf * 0 would be NaN. NaN passes."""
+    lowest = _like(x, -3.4e38)
+    return lowest if x < lowest else x
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,49 +505,60 @@ def _leaky_relu_grad(x, negative_slope):
 
 @_scalar
 def _elu(x, alpha):
-    negative = _like(x, 0.0) if x > 0.0 else x  # expm1 is only ever asked about x <= 0
-    return _like(x, alpha) * _expm1(negative) if x <= 0.0 else x
+    a = _like(x, 0.0) if x > 0.0 else -x  # expm1 is only ever asked about -a <= 0
+    return _like(x, alpha) * _expm1_neg(a) if x <= 0.0 else x
 
 
 @_scalar
 def _elu_grad(x, alpha):
-    negative = 0.0 if x > 0.0 else x  # NaN stays NaN
-    return 1.0 if x > 0.0 else alpha * _exp64(negative)
+    a = 0.0 if x > 0.0 else -x  # NaN stays NaN
+    return 1.0 if x > 0.0 else alpha * _exp_neg64(a)
 
 
 @_scalar
 def _sigmoid(x):
-    u = _exp(-abs(x))
-    s = _like(x, 1.0) / (_like(x, 1.0) + u)
-    return s if x >= 0.0 else u * s
+    u = _exp_neg(abs(x))
+    return (_like(x, 1.0) if x >= 0.0 else u) / (_like(x, 1.0) + u)
 
 
 @_scalar
 def _sigmoid_grad(x):
-    u = _exp64(-abs(x))
+    u = _exp_neg64(abs(x))
     return u / ((1.0 + u) * (1.0 + u))
 
 
 @_scalar
 def _tanh(x):
-    e = _expm1(_like(x, -2.0) * abs(x))  # e^{-2|x|} - 1 in (-1, 0], exact near 0
+    e = _expm1_neg(_like(x, 2.0) * abs(x))  # e^{-2|x|} - 1 in (-1, 0], exact near 0
     t = abs(e) / (_like(x, 2.0) + e)  # abs: -e would make tanh(0) = -0.0
     return t if x >= 0.0 else -t
 
 
 @_scalar
 def _tanh_grad(x):
-    u = _exp64(-2.0 * abs(x))
+    u = _exp_neg64(2.0 * abs(x))
     return 4.0 * u / ((1.0 + u) * (1.0 + u))
+
+
+@_scalar
+def _softplus_unscaled(z):
+    # log(1 + e^z) = max(z, 0) + log(1 + e^{-|z|}): the exponential never overflows.
+    positive_part = z if z > 0.0 else _like(z, 0.0)
+    return positive_part + _log1p_unit(_exp_neg(abs(z)))
 
 
 @_scalar
 def _softplus(x, beta, threshold):
     b = _like(x, beta)
     z = b * x
-    positive_part = z if z > 0.0 else _like(x, 0.0)
-    value = (positive_part + _log1p_unit(_exp(-abs(z)))) * (_like(x, 1.0) / b)  # hoisted
+    value = _softplus_unscaled(z) * (_like(x, 1.0) / b)  # 1 / b is hoisted out of the loop
     return x if z > _like(x, threshold) else value
+
+
+@_scalar
+def _softplus_beta1(x, threshold):
+    # beta = 1, PyTorch's default, without the two multiplications by beta and 1 / beta.
+    return x if x > _like(x, threshold) else _softplus_unscaled(x)
 
 
 @_scalar
@@ -491,14 +569,17 @@ def _softplus_grad(x, beta, threshold):
 
 @_scalar
 def _swish(x, beta):
-    s = _sigmoid(_like(x, beta) * x)
-    return _like(x, 0.0) if s == 0.0 else x * s  # -inf * 0 would be NaN
+    # x sigma(z) = x (1 or u) / (1 + u) with z = beta x, u = e^{-|z|}: one exp, one division.
+    z = _like(x, beta) * x
+    u = _exp_neg(abs(z))
+    gate_numerator = _like(x, 1.0) if z >= 0.0 else u
+    return _finite(x) * gate_numerator / (_like(x, 1.0) + u)
 
 
 @_scalar
 def _swish_grad(x, beta):
     z = beta * x
-    u = _exp64(-abs(z))
+    u = _exp_neg64(abs(z))
     inv = 1.0 / (1.0 + u)
     s = inv if z >= 0.0 else u * inv
     slope = u * inv * inv  # sigma(z) sigma(-z), exact in both tails
@@ -509,20 +590,20 @@ def _swish_grad(x, beta):
 def _mish(x):
     one = _like(x, 1.0)
     two = _like(x, 2.0)
-    u = _exp(-abs(x))
+    u = _exp_neg(abs(x))
     n = u * (u + two)
     positive = x > 0.0
     numerator = one + two * u if positive else n
     denominator = one + two * u + two * u * u if positive else n + two
     gate = numerator / denominator  # one division for both branches
-    return _like(x, 0.0) if gate == 0.0 else x * gate
+    return _finite(x) * gate
 
 
 @_scalar
 def _mish_grad(x):
     # gate = num/den and 1 - gate = rest/den share a denominator with sigma(x) = s_num/(1+u):
     # one division serves all three.
-    u = _exp64(-abs(x))
+    u = _exp_neg64(abs(x))
     n = u * (u + 2.0)
     positive = x > 0.0
     num = 1.0 + 2.0 * u if positive else n
@@ -538,10 +619,10 @@ def _mish_grad(x):
 
 @_scalar
 def _gelu(x):
-    phi, q = _gauss_tail(abs(x))
-    if x >= 0.0:
-        return x * (_like(x, 1.0) - q)
-    return _like(x, 0.0) if q == 0.0 else x * q
+    # x Phi(x) = max(x, 0) - |x| Q(|x|) for either sign of x, with Q(t) = 1 - Phi(t):
+    # x (1 - Q) for x >= 0 and x Q for x < 0, where 1 + erf would cancel.
+    positive_part = x if x > 0.0 else _like(x, 0.0)  # (NaN comes through the second term)
+    return positive_part - _times_gauss_q(abs(x))
 
 
 @_scalar
@@ -554,15 +635,23 @@ def _gelu_grad(x):
 
 @_scalar
 def _gelu_tanh(x):
-    z = (2.0 * _SQRT_2_OVER_PI) * x * (1.0 + _GELU_TANH_COEF * x * x)
-    s = _sigmoid(z)
-    return 0.0 if s == 0.0 else x * s
+    # x sigma(z) with z = 2u(x). For float32 x, z is computed in float64 (in float32 its
+    # rounding would cost sigma(z) up to 2e-5 where |z| is large) and handed to the float32
+    # exponential as a float32 value plus the float32 rounding of the remainder.
+    d = np.float64(x)
+    z = (2.0 * _SQRT_2_OVER_PI) * d * (1.0 + _GELU_TANH_COEF * d * d)
+    a = abs(z)
+    a = 800.0 if a > 800.0 else a  # e^-800 = 0 in float64 and float32; NaN passes
+    a_like = _like(x, a)
+    u = _exp_neg_sum(a_like, _like(x, a - np.float64(a_like)))
+    gate_numerator = _like(x, 1.0) if z >= 0.0 else u
+    return _finite(x) * gate_numerator / (_like(x, 1.0) + u)
 
 
 @_scalar
 def _gelu_tanh_grad(x):
     z = (2.0 * _SQRT_2_OVER_PI) * x * (1.0 + _GELU_TANH_COEF * x * x)
-    u = _exp64(-abs(z))
+    u = _exp_neg64(abs(z))
     inv = 1.0 / (1.0 + u)
     s = inv if z >= 0.0 else u * inv
     slope = u * inv * inv
@@ -640,6 +729,12 @@ def _softplus_loop(x, out, beta, threshold):
 
 
 @_parallel_kernel
+def _softplus_beta1_loop(x, out, threshold):
+    for i in prange(x.size):
+        out[i] = _softplus_beta1(x[i], threshold)
+
+
+@_parallel_kernel
 def _softplus_grad_loop(x, out, beta, threshold):
     for i in prange(x.size):
         out[i] = _softplus_grad(np.float64(x[i]), beta, threshold)
@@ -684,7 +779,7 @@ def _gelu_grad_loop(x, out):
 @_parallel_kernel
 def _gelu_tanh_loop(x, out):
     for i in prange(x.size):
-        out[i] = _gelu_tanh(np.float64(x[i]))  # float64 even for float32 (module docstring)
+        out[i] = _gelu_tanh(x[i])
 
 
 @_parallel_kernel
@@ -877,7 +972,8 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *,
     r"""Softplus kernel, :math:`\frac{1}{\beta}\log(1 + e^{\beta x})`, and ``x`` where :math:`\beta x > \text{threshold}`.
 
     Computed as :math:`(\max(z, 0) + \log(1 + e^{-|z|}))/\beta`, :math:`z = \beta x`,
-    with our ``exp`` and ``log1p``; PyTorch's threshold rule as in
+    with our ``exp`` and ``log1p`` (for :math:`\beta = 1` by a kernel without the two
+    multiplications); PyTorch's threshold rule as in
     :func:`course_lib.activations.softplus`. ``beta`` must be positive.
 
     Examples
@@ -887,6 +983,8 @@ def softplus(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *,
     """
     b = _parameter("softplus", "beta", beta, positive=True)
     t = _parameter("softplus", "threshold", threshold, allow_inf=True)
+    if b == 1.0:
+        return _run(_softplus_beta1_loop, "softplus", x, out, t)
     return _run(_softplus_loop, "softplus", x, out, b, t)
 
 
@@ -901,13 +999,16 @@ def softplus_grad(x: ArrayLike, beta: float = 1.0, threshold: float = 20.0, *,
 def swish(x: ArrayLike, beta: float = 1.0, *, out: np.ndarray | None = None) -> np.ndarray:
     r"""Swish (SiLU for :math:`\beta = 1`) kernel, :math:`x\,\sigma(\beta x)`.
 
-    The stable two-branch sigmoid; where the gate underflows to 0 the result is 0, so
-    ``swish(-inf)`` is 0, not ``-inf * 0 = NaN``. ``beta`` must be positive.
+    Computed as :math:`x/(1+u)` for :math:`z = \beta x \ge 0` and :math:`x\,u/(1+u)`
+    otherwise, :math:`u = e^{-|z|}`: one exponential that never overflows, one division,
+    full relative precision in the negative tail. Where the gate underflows the result
+    is :math:`-0`, and ``swish(-inf)`` is 0, not ``-inf * 0 = NaN``. ``beta`` must be
+    positive.
 
     Examples
     --------
     >>> swish(np.array([-1000.0, 0.0, 1.0]))
-    array([0.        , 0.        , 0.73105858])
+    array([-0.        ,  0.        ,  0.73105858])
     """
     b = _parameter("swish", "beta", beta, positive=True)
     return _run(_swish_loop, "swish", x, out, b)
@@ -950,8 +1051,9 @@ def gelu(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
 
     With :math:`t = |x|` and the upper normal tail :math:`Q(t) = \varphi(t) R(t)`
     (:math:`R` a rational approximation of Mills' ratio, :math:`\varphi(t)` from our
-    ``exp`` with :math:`t^2` split exactly by an FMA): :math:`x(1 - Q(t))` for
-    :math:`x \ge 0` and :math:`x\,Q(t)` for :math:`x < 0`, where ``1 + erf`` would cancel.
+    ``exp`` with :math:`t^2` split exactly by an FMA): :math:`\max(x, 0) - t\,Q(t)`,
+    which is :math:`x(1 - Q(t))` for :math:`x \ge 0` and :math:`x\,Q(t)` for
+    :math:`x < 0`, where ``1 + erf`` would cancel.
 
     Examples
     --------
@@ -971,8 +1073,9 @@ def gelu_tanh(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
     :math:`u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)`.
 
     The sigmoid form avoids the cancellation of :math:`1 + \tanh u` for negative
-    :math:`u`. Computed in float64 for float32 input too (the float32 rounding of
-    :math:`2u`, up to :math:`|2u| \approx 100`, would cost the tail its 1e-5 accuracy).
+    :math:`u`. For float32 input :math:`2u` is computed in float64 (its float32 rounding,
+    up to :math:`|2u| \approx 100`, would cost the tail its 1e-5 accuracy) and the rest
+    in float32.
 
     Examples
     --------

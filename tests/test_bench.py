@@ -126,6 +126,20 @@ def test_run_isolated_gives_the_same_structure():
     assert data["config"]["omp_wait_policy"] == "PASSIVE"
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", list(bench.NUMPY_EXPRESSIONS))
+def test_numpy_expressions_compute_the_activation_in_the_input_dtype(name, dtype):
+    # The baseline must be the same function in the same precision (a float64 scalar such as
+    # np.sqrt(2) would silently turn float32 input into float64).
+    from course_lib import activations
+
+    x = np.linspace(-6.0, 6.0, 2001).astype(dtype)
+    got = bench._numpy_function(name)(x)
+    assert got.dtype == dtype
+    tol = {np.float32: 1e-6, np.float64: 1e-14}[dtype]
+    np.testing.assert_allclose(got, activations.get(name)(x.astype(np.float64)), rtol=tol, atol=tol)
+
+
 def test_time_call_warms_up_then_times_each_call():
     calls = []
     timing = bench.time_call(lambda: calls.append(1), repeats=5, warmup=2)
