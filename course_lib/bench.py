@@ -22,9 +22,12 @@ For every activation and dtype it times, on the same standard-normal input array
 How the times are taken (slide 13 timed the JIT compilation inside its loop): each
 function is called ``warmup`` times first (this compiles the numba kernels and warms
 caches and allocators), then timed ``repeats`` times one call at a time with
-``time.perf_counter``; the table shows the median, the JSON also the quartiles and the
-extremes. Ratios are of medians: ``numpy/numba`` and ``torch/numba`` above 1 mean the
-kernel is faster; ``out=/copy`` near 1 means the kernel runs at memory speed.
+``time.perf_counter``, the five calls of one row taking turns, so that a burst of load
+from another process slows them alike; the table shows the median, the JSON also the
+quartiles and the extremes. Ratios are of medians: ``numpy/numba`` and ``torch/numba``
+above 1 mean the kernel is faster; ``out=/copy`` near 1 means the kernel runs at memory
+speed. The header gives the load average when the run started: on a machine whose cores
+are busy with other work, the two-thread numba and torch times suffer most.
 
 Threads. numba and torch each bring an OpenMP thread pool whose threads, by default,
 spin for a while after every parallel call. With two libraries on two cores, a spinning
@@ -52,6 +55,7 @@ Used by notebook 13 (hardware-optimised activations) and by the layers' speed ch
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -70,6 +74,7 @@ __all__ = [
     "Timing",
     "NUMPY_EXPRESSIONS",
     "time_call",
+    "time_calls",
     "run_activations",
     "run_conv2d",
     "run",
@@ -138,6 +143,60 @@ class Timing:
         return cls(float(median), float(q1), float(q3), float(s.min()), float(s.max()), len(s))
 
 
+def time_calls(
+    functions: dict[str, Callable[[], Any]],
+    repeats: int = DEFAULT_REPEATS,
+    warmup: int = DEFAULT_WARMUP,
+    budget: float | None = _TIME_BUDGET,
+) -> dict[str, Timing]:
+    """Time several functions in turns: each is called ``warmup`` times, then in rounds.
+
+    In each of up to ``repeats`` rounds every function is called once and timed, so a
+    burst of load from another process slows all of them alike instead of one of them,
+    and the ratios between them stay meaningful.
+
+    Parameters
+    ----------
+    functions : dict of name -> callable without arguments
+    repeats : int
+        Rounds of timed calls (at least 3). Fewer are made once the rounds have taken
+        ``budget`` seconds per function, but never fewer than 3.
+    warmup : int
+        Untimed calls of each function first (at least 1: the first call of a numba
+        kernel compiles it).
+    budget : float or None
+        Time limit per function for the timed calls, in seconds; None for no limit.
+
+    Returns
+    -------
+    dict of name -> Timing
+        Median, quartiles and extremes of each function's per-call times, in seconds.
+
+    Examples
+    --------
+    >>> t = time_calls({"sum": lambda: sum(range(1000)), "max": lambda: max(range(1000))},
+    ...                repeats=5)
+    >>> t["sum"].repeats, t["max"].minimum <= t["max"].median <= t["max"].maximum
+    (5, True)
+    """
+    repeats = _count(repeats, "repeats", 3)
+    warmup = _count(warmup, "warmup", 1)
+    for fn in functions.values():
+        for _ in range(warmup):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in functions}
+    limit = None if budget is None else budget * len(functions)
+    start = time.perf_counter()
+    for done in range(1, repeats + 1):
+        for name, fn in functions.items():
+            t0 = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - t0)
+        if limit is not None and done >= 3 and time.perf_counter() - start > limit:
+            break
+    return {name: Timing.from_samples(times) for name, times in samples.items()}
+
+
 def time_call(
     fn: Callable[[], Any],
     repeats: int = DEFAULT_REPEATS,
@@ -146,21 +205,7 @@ def time_call(
 ) -> Timing:
     """Time ``fn()``: ``warmup`` untimed calls, then up to ``repeats`` timed ones.
 
-    Parameters
-    ----------
-    fn : callable without arguments
-    repeats : int
-        Timed calls (at least 3). Fewer are made if ``budget`` seconds have passed,
-        but never fewer than 3.
-    warmup : int
-        Untimed calls first (at least 1: the first call of a numba kernel compiles it).
-    budget : float or None
-        Time limit for the timed calls, in seconds; None for no limit.
-
-    Returns
-    -------
-    Timing
-        Median, quartiles and extremes of the per-call times, in seconds.
+    :func:`time_calls` with one function; see there for the arguments.
 
     Examples
     --------
@@ -168,19 +213,7 @@ def time_call(
     >>> t.repeats, t.minimum <= t.median <= t.maximum
     (5, True)
     """
-    repeats = _count(repeats, "repeats", 3)
-    warmup = _count(warmup, "warmup", 1)
-    for _ in range(warmup):
-        fn()
-    samples: list[float] = []
-    start = time.perf_counter()
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-        if budget is not None and len(samples) >= 3 and time.perf_counter() - start > budget:
-            break
-    return Timing.from_samples(samples)
+    return time_calls({"fn": fn}, repeats, warmup, budget)["fn"]
 
 
 def _count(value: Any, name: str, minimum: int) -> int:
@@ -256,10 +289,32 @@ def run_activations(
 ) -> list[dict[str, Any]]:
     """Time every activation and dtype with numpy, the numba kernel, torch and a copy.
 
-    Returns one dict per (activation, dtype) with ``"times"`` (:class:`Timing` as dicts,
-    seconds) for ``numpy``, ``numba``, ``numba_out``, ``torch`` and ``copy``, and
-    ``"ratios"``: ``numpy_over_numba``, ``torch_over_numba``, ``numba_out_over_copy``.
-    See :func:`run` for the arguments.
+    The five calls of one activation and dtype are timed in turns (:func:`time_calls`).
+
+    Parameters
+    ----------
+    size : int
+        Elements of the input array (default 4,000,000: larger than the caches, so
+        memory bandwidth matters as it does in a real network).
+    repeats : int
+        Timed calls per function (fewer for slow ones, see :func:`time_calls`).
+    threads : int, optional
+        Threads for numba and torch (default 2, or 1 on a one-core machine).
+    activations : list of str, optional
+        Subset of :data:`course_lib.kernels.KERNELS` (default all).
+    dtypes : list of str
+        ``"float32"`` and/or ``"float64"``.
+    warmup : int
+        Untimed calls before timing (at least 1).
+    seed : int
+        Seed of the standard-normal input.
+
+    Returns
+    -------
+    list of dict
+        One per (activation, dtype), with ``"times"`` (:class:`Timing` as dicts, seconds)
+        for ``numpy``, ``numba``, ``numba_out``, ``torch`` and ``copy``, and ``"ratios"``:
+        ``numpy_over_numba``, ``torch_over_numba``, ``numba_out_over_copy``.
     """
     import torch
 
@@ -279,18 +334,17 @@ def run_activations(
             x = np.random.default_rng(seed).standard_normal(size).astype(dtype)
             out = np.empty_like(x)
             x_torch = torch.from_numpy(x)
-            copy = time_call(lambda: np.copyto(out, x), repeats, warmup)
             for name in names:
                 forward = kernels.KERNELS[name][0]
                 numpy_fn, torch_fn = _numpy_function(name), _torch_function(name)
-                times = {
-                    "numpy": time_call(lambda: numpy_fn(x), repeats, warmup),
-                    "numba": time_call(lambda: forward(x), repeats, warmup),
-                    "numba_out": time_call(lambda: forward(x, out=out), repeats, warmup),
-                    "torch": time_call(lambda: torch_fn(x_torch), repeats, warmup),
-                    "copy": copy,
-                }
-                numba_median = times["numba"].median
+                times = time_calls({
+                    "numpy": lambda: numpy_fn(x),
+                    "numba": lambda: forward(x),
+                    "numba_out": lambda: forward(x, out=out),
+                    "torch": lambda: torch_fn(x_torch),
+                    "copy": lambda: np.copyto(out, x),
+                }, repeats, warmup)
+                numba_median, copy = times["numba"].median, times["copy"]
                 rows.append({
                     "activation": name,
                     "dtype": dtype,
@@ -372,61 +426,55 @@ def run_conv2d(repeats: int = DEFAULT_REPEATS, threads: int | None = None,
     }
 
 
-def run(
-    size: int = DEFAULT_SIZE,
-    repeats: int = DEFAULT_REPEATS,
-    threads: int | None = None,
-    activations: Sequence[str] | None = None,
-    dtypes: Sequence[str] = ("float32", "float64"),
-    conv2d: bool = True,
-    warmup: int = DEFAULT_WARMUP,
-    seed: int = 0,
-) -> dict[str, Any]:
+def _options(function: str, **options: Any) -> dict[str, Any]:
+    """``options`` as keyword arguments of :func:`run_activations`, defaults filled in."""
+    try:
+        bound = inspect.signature(run_activations).bind(**options)
+    except TypeError as exc:
+        raise TypeError(f"{function}(): {exc}; the options are those of run_activations()") from None
+    bound.apply_defaults()
+    return bound.arguments
+
+
+def run(conv2d: bool = True, **options: Any) -> dict[str, Any]:
     """Run the whole benchmark and return its figures as a JSON-ready dict.
 
     Parameters
     ----------
-    size : int
-        Elements of the input array (default 4,000,000: larger than the caches, so
-        memory bandwidth matters as it does in a real network).
-    repeats : int
-        Timed calls per function (fewer for slow ones, see :func:`time_call`).
-    threads : int, optional
-        Threads for numba and torch (default 2, or 1 on a one-core machine).
-    activations : list of str, optional
-        Subset of :data:`course_lib.kernels.KERNELS` (default all).
-    dtypes : list of str
-        ``"float32"`` and/or ``"float64"``.
     conv2d : bool
         Also time the convolution case.
-    warmup : int
-        Untimed calls before timing (at least 1).
-    seed : int
-        Seed of the standard-normal input.
+    **options
+        Keyword arguments of :func:`run_activations` (``size``, ``repeats``, ``threads``,
+        ``activations``, ``dtypes``, ``warmup``, ``seed``), with its defaults.
 
     Returns
     -------
     dict
-        ``"config"`` (size, repeats, warmup, threads of numba, torch and numpy, seed),
-        ``"versions"``, ``"rows"`` (see :func:`run_activations`) and, if asked,
-        ``"conv2d"`` (see :func:`run_conv2d`). Times are in seconds.
+        ``"config"`` (size, repeats, warmup, threads of numba, torch and numpy, seed, the
+        load average when the run started), ``"versions"``, ``"rows"`` (see
+        :func:`run_activations`) and, if asked, ``"conv2d"`` (see :func:`run_conv2d`).
+        Times are in seconds.
     """
     import numba
     import torch
 
-    threads = _check_threads(threads)
-    rows = run_activations(size, repeats, threads, activations, dtypes, warmup, seed)
+    options = _options("run", **options)
+    threads = _check_threads(options["threads"])
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    rows = run_activations(**options)
     result: dict[str, Any] = {
         "config": {
-            "size": int(size),
-            "repeats": int(repeats),
-            "warmup": int(warmup),
-            "seed": int(seed),
+            "size": int(options["size"]),
+            "repeats": int(options["repeats"]),
+            "warmup": int(options["warmup"]),
+            "seed": int(options["seed"]),
             "input": "standard normal",
             "unit": "seconds",
             "threads": {"numba": threads, "torch": threads, "numpy": 1},
             "numba_threading_layer": _threading_layer(),
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset"),
+            "load_average_at_start": load,
+            "cores": os.cpu_count(),
         },
         "versions": {
             "python": platform.python_version(),
@@ -438,36 +486,25 @@ def run(
         "rows": rows,
     }
     if conv2d:
-        result["conv2d"] = run_conv2d(min(repeats, 5), threads)
+        result["conv2d"] = run_conv2d(min(options["repeats"], 5), threads)
     return result
 
 
-def run_isolated(
-    size: int = DEFAULT_SIZE,
-    repeats: int = DEFAULT_REPEATS,
-    threads: int | None = None,
-    activations: Sequence[str] | None = None,
-    dtypes: Sequence[str] = ("float32", "float64"),
-    conv2d: bool = True,
-    warmup: int = DEFAULT_WARMUP,
-    timeout: float = 600.0,
-) -> dict[str, Any]:
+def run_isolated(conv2d: bool = True, timeout: float = 600.0, **options: Any) -> dict[str, Any]:
     """:func:`run` in a fresh Python process, with ``OMP_WAIT_POLICY=PASSIVE``; same result.
 
     Use this from a notebook or any process that has already imported torch or used a
     numba parallel kernel: their OpenMP thread pools then spin-wait by default, and two
     spinning pools on a machine with few cores distort every time (see "Threads" in the
     module docstring). The child process also compiles (or loads from numba's cache) the
-    kernels, so the caller's state does not matter.
+    kernels, so the caller's state does not matter. ``conv2d`` and ``options`` are those
+    of :func:`run`; ``timeout`` is in seconds.
     """
-    args = ["--size", str(size), "--repeats", str(repeats), "--warmup", str(warmup),
-            "--dtypes", ",".join(dtypes)]
-    if threads is not None:
-        args += ["--threads", str(threads)]
-    if activations is not None:
-        args += ["--activations", ",".join(activations)]
-    if not conv2d:
-        args.append("--no-conv2d")
+    args = [] if conv2d else ["--no-conv2d"]
+    for name, value in _options("run_isolated", **options).items():
+        if value is not None:
+            text = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
+            args += [f"--{name}", text]
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "bench.json")
@@ -490,6 +527,13 @@ def _threading_layer() -> str:
         return "not initialised"
 
 
+def _load(cfg: dict[str, Any]) -> str:
+    load = cfg.get("load_average_at_start")
+    if load is None:
+        return "load average unknown"
+    return f"load average {load:.2f} on {cfg.get('cores')} cores at the start"
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:9.3f}"
 
@@ -503,7 +547,7 @@ def format_table(result: dict[str, Any]) -> str:
         f"{cfg['repeats']} timed calls after {cfg['warmup']} warm-up calls, times in ms.",
         f"Threads: numba {th['numba']} ({cfg['numba_threading_layer']}), torch {th['torch']}, "
         f"numpy {th['numpy']} (element-wise numpy is single-threaded); "
-        f"OMP_WAIT_POLICY={cfg['omp_wait_policy']}.",
+        f"OMP_WAIT_POLICY={cfg['omp_wait_policy']}; {_load(cfg)}.",
         "numpy = textbook expression; numba = course_lib.kernels f(x), out= with a preallocated "
         "array; torch = torch.nn.functional; copy = np.copyto (memory floor).",
         "",
@@ -539,6 +583,10 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point of ``python -m course_lib.bench``."""
     parser = argparse.ArgumentParser(
@@ -554,6 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--activations", default=None,
                         help="comma-separated subset, e.g. gelu,swish (default all)")
     parser.add_argument("--dtypes", default="float32,float64", help="float32, float64 or both")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the standard-normal input")
     parser.add_argument("--no-conv2d", action="store_true", help="skip the Conv2D case")
     parser.add_argument("--json", metavar="PATH", default=None, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -561,15 +610,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         result = run(
+            conv2d=not args.no_conv2d,
             size=args.size,
             repeats=args.repeats,
             threads=args.threads,
-            activations=None if args.activations is None else [
-                a.strip() for a in args.activations.split(",") if a.strip()
-            ],
-            dtypes=[d.strip() for d in args.dtypes.split(",") if d.strip()],
-            conv2d=not args.no_conv2d,
+            activations=None if args.activations is None else _names(args.activations),
+            dtypes=_names(args.dtypes),
             warmup=args.warmup,
+            seed=args.seed,
         )
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))

@@ -89,6 +89,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FunctionType
 from typing import Any
 
 import numpy as np
@@ -166,30 +167,27 @@ _scalar = njit(fastmath=_FASTMATH, inline="always")
 # --------------------------------------------------------------------------------------------
 # Bit-level helpers: LLVM instructions numba does not expose
 # --------------------------------------------------------------------------------------------
-@intrinsic
-def _bits(typingctx, x):
-    """The IEEE bit pattern of a float64 (as int64) or a float32 (as int32)."""
-    target = {types.float64: types.int64, types.float32: types.int32}.get(x)
-    if target is None:
-        return None
+def _bitcast(targets: dict[Any, Any], doc: str) -> Any:
+    """An intrinsic that reinterprets the bits of a value as the type ``targets[its type]``."""
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(target))
+    def bitcast(typingctx, value):
+        target = targets.get(value)
+        if target is None:
+            return None
 
-    return target(x), codegen
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(target))
+
+        return target(value), codegen
+
+    bitcast.__doc__ = doc
+    return intrinsic(bitcast)
 
 
-@intrinsic
-def _from_bits(typingctx, bits):
-    """The float64 (from int64) or float32 (from int32) whose bit pattern is ``bits``."""
-    target = {types.int64: types.float64, types.int32: types.float32}.get(bits)
-    if target is None:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(target))
-
-    return target(bits), codegen
+_bits = _bitcast({types.float64: types.int64, types.float32: types.int32},
+                 "The IEEE bit pattern of a float64 (as int64) or a float32 (as int32).")
+_from_bits = _bitcast({types.int64: types.float64, types.int32: types.float32},
+                      "The float64 (from int64) or float32 (from int32) with these bits.")
 
 
 @intrinsic
@@ -662,130 +660,75 @@ def _gelu_tanh_grad(x):
 # --------------------------------------------------------------------------------------------
 # Parallel loops over a flat contiguous array (one pass over memory, split across threads)
 # --------------------------------------------------------------------------------------------
-@_parallel_kernel
-def _relu_loop(x, out):
+# One template per number of activation parameters. _elementwise_loop gives each formula its
+# own copy of a template, in which the formula is a global name (_ELEMENT), not a closure
+# variable: numba keys its disk cache on a closure's variables by their pickled value, and a
+# compiled function pickles differently in every process, so a closure would never be found
+# in the cache and would be compiled (about a second) in every new process.
+def _loop_without_parameters(x, out, params):
     for i in prange(x.size):
-        out[i] = _relu(x[i])
+        out[i] = _ELEMENT(_PRECISION(x[i]))  # noqa: F821 - set by _elementwise_loop
 
 
-@_parallel_kernel
-def _relu_grad_loop(x, out):
+def _loop_with_one_parameter(x, out, params):
     for i in prange(x.size):
-        out[i] = _relu_grad(np.float64(x[i]))
+        out[i] = _ELEMENT(_PRECISION(x[i]), params[0])  # noqa: F821
 
 
-@_parallel_kernel
-def _leaky_relu_loop(x, out, negative_slope):
+def _loop_with_two_parameters(x, out, params):
     for i in prange(x.size):
-        out[i] = _leaky_relu(x[i], negative_slope)
+        out[i] = _ELEMENT(_PRECISION(x[i]), params[0], params[1])  # noqa: F821
 
 
-@_parallel_kernel
-def _leaky_relu_grad_loop(x, out, negative_slope):
-    for i in prange(x.size):
-        out[i] = _leaky_relu_grad(np.float64(x[i]), negative_slope)
+_LOOP_TEMPLATES = (_loop_without_parameters, _loop_with_one_parameter, _loop_with_two_parameters)
 
 
-@_parallel_kernel
-def _elu_loop(x, out, alpha):
-    for i in prange(x.size):
-        out[i] = _elu(x[i], alpha)
+@_scalar
+def _unchanged(x):
+    return x
 
 
-@_parallel_kernel
-def _elu_grad_loop(x, out, alpha):
-    for i in prange(x.size):
-        out[i] = _elu_grad(np.float64(x[i]), alpha)
+def _elementwise_loop(element: Any, in_float64: bool = False) -> Callable[..., None]:
+    """The compiled loop ``loop(x, out, params)``: ``out[i] = element(x[i], *params)``.
+
+    ``element`` is one of the scalar formulas above, taking x and 0 to 2 parameters;
+    ``x`` and ``out`` are flat contiguous arrays of one dtype, ``params`` a tuple. With
+    ``in_float64``, ``x[i]`` is converted to float64 first (the derivatives: see the module
+    docstring). The loop is named after the formula (``_relu_loop``), the name numba gives
+    its cache files; it compiles on its first call for each dtype.
+    """
+    name = element.py_func.__name__ + "_loop"
+    template = _LOOP_TEMPLATES[element.py_func.__code__.co_argcount - 1]
+    names = {
+        "__name__": __name__, "prange": prange, "_ELEMENT": element,
+        "_PRECISION": np.float64 if in_float64 else _unchanged,
+    }
+    loop = FunctionType(template.__code__, names, name)
+    loop.__qualname__ = name
+    return _parallel_kernel(loop)
 
 
-@_parallel_kernel
-def _sigmoid_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _sigmoid(x[i])
-
-
-@_parallel_kernel
-def _sigmoid_grad_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _sigmoid_grad(np.float64(x[i]))
-
-
-@_parallel_kernel
-def _tanh_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _tanh(x[i])
-
-
-@_parallel_kernel
-def _tanh_grad_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _tanh_grad(np.float64(x[i]))
-
-
-@_parallel_kernel
-def _softplus_loop(x, out, beta, threshold):
-    for i in prange(x.size):
-        out[i] = _softplus(x[i], beta, threshold)
-
-
-@_parallel_kernel
-def _softplus_beta1_loop(x, out, threshold):
-    for i in prange(x.size):
-        out[i] = _softplus_beta1(x[i], threshold)
-
-
-@_parallel_kernel
-def _softplus_grad_loop(x, out, beta, threshold):
-    for i in prange(x.size):
-        out[i] = _softplus_grad(np.float64(x[i]), beta, threshold)
-
-
-@_parallel_kernel
-def _swish_loop(x, out, beta):
-    for i in prange(x.size):
-        out[i] = _swish(x[i], beta)
-
-
-@_parallel_kernel
-def _swish_grad_loop(x, out, beta):
-    for i in prange(x.size):
-        out[i] = _swish_grad(np.float64(x[i]), beta)
-
-
-@_parallel_kernel
-def _mish_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _mish(x[i])
-
-
-@_parallel_kernel
-def _mish_grad_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _mish_grad(np.float64(x[i]))
-
-
-@_parallel_kernel
-def _gelu_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _gelu(x[i])
-
-
-@_parallel_kernel
-def _gelu_grad_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _gelu_grad(np.float64(x[i]))
-
-
-@_parallel_kernel
-def _gelu_tanh_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _gelu_tanh(x[i])
-
-
-@_parallel_kernel
-def _gelu_tanh_grad_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _gelu_tanh_grad(np.float64(x[i]))
+_relu_loop = _elementwise_loop(_relu)
+_relu_grad_loop = _elementwise_loop(_relu_grad, in_float64=True)
+_leaky_relu_loop = _elementwise_loop(_leaky_relu)
+_leaky_relu_grad_loop = _elementwise_loop(_leaky_relu_grad, in_float64=True)
+_elu_loop = _elementwise_loop(_elu)
+_elu_grad_loop = _elementwise_loop(_elu_grad, in_float64=True)
+_sigmoid_loop = _elementwise_loop(_sigmoid)
+_sigmoid_grad_loop = _elementwise_loop(_sigmoid_grad, in_float64=True)
+_tanh_loop = _elementwise_loop(_tanh)
+_tanh_grad_loop = _elementwise_loop(_tanh_grad, in_float64=True)
+_softplus_loop = _elementwise_loop(_softplus)
+_softplus_beta1_loop = _elementwise_loop(_softplus_beta1)
+_softplus_grad_loop = _elementwise_loop(_softplus_grad, in_float64=True)
+_swish_loop = _elementwise_loop(_swish)
+_swish_grad_loop = _elementwise_loop(_swish_grad, in_float64=True)
+_mish_loop = _elementwise_loop(_mish)
+_mish_grad_loop = _elementwise_loop(_mish_grad, in_float64=True)
+_gelu_loop = _elementwise_loop(_gelu)
+_gelu_grad_loop = _elementwise_loop(_gelu_grad, in_float64=True)
+_gelu_tanh_loop = _elementwise_loop(_gelu_tanh)
+_gelu_tanh_grad_loop = _elementwise_loop(_gelu_tanh_grad, in_float64=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -828,17 +771,17 @@ def _run(loop: Callable[..., None], function: str, x: ArrayLike, out: np.ndarray
     flat = np.ascontiguousarray(arr).reshape(-1)
     if out is None:
         result = np.empty(arr.shape, dtype=arr.dtype)
-        loop(flat, result.reshape(-1), *params)
+        loop(flat, result.reshape(-1), params)
         return result
     _check_out(out, arr, function)
     # Writing straight into out is safe when it is contiguous and either shares no memory
     # with the input or is exactly the input (element i is read before it is written).
     same = out.ctypes.data == flat.ctypes.data and out.flags.c_contiguous
     if out.flags.c_contiguous and (same or not np.may_share_memory(out, flat)):
-        loop(flat, out.reshape(-1), *params)
+        loop(flat, out.reshape(-1), params)
     else:
         result = np.empty(arr.shape, dtype=arr.dtype)
-        loop(flat, result.reshape(-1), *params)
+        loop(flat, result.reshape(-1), params)
         np.copyto(out, result)
     return out
 
@@ -1154,28 +1097,10 @@ def _lut_sigmoid(x, table):
     return y if x == x else x
 
 
-@_parallel_kernel
-def _pwl_tanh_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _pwl_tanh(x[i])
-
-
-@_parallel_kernel
-def _hard_sigmoid_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _hard_sigmoid(x[i])
-
-
-@_parallel_kernel
-def _hard_swish_loop(x, out):
-    for i in prange(x.size):
-        out[i] = _hard_swish(x[i])
-
-
-@_parallel_kernel
-def _lut_sigmoid_loop(x, out, table):
-    for i in prange(x.size):
-        out[i] = _lut_sigmoid(x[i], table)
+_pwl_tanh_loop = _elementwise_loop(_pwl_tanh)
+_hard_sigmoid_loop = _elementwise_loop(_hard_sigmoid)
+_hard_swish_loop = _elementwise_loop(_hard_swish)
+_lut_sigmoid_loop = _elementwise_loop(_lut_sigmoid)
 
 
 def pwl_tanh(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:

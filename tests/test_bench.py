@@ -66,6 +66,7 @@ def test_run_reports_every_activation_and_dtype(result):
     assert cfg["size"] == 1000 and cfg["repeats"] == 3 and cfg["warmup"] == 1
     assert cfg["threads"] == {"numba": 1, "torch": 1, "numpy": 1}
     assert cfg["unit"] == "seconds"
+    assert cfg["load_average_at_start"] >= 0 and cfg["cores"] >= 1
     assert set(result["versions"]) >= {"numpy", "numba", "torch", "python"}
 
 
@@ -108,14 +109,15 @@ def test_command_line_prints_the_table_and_writes_the_same_json(tmp_path, capsys
     path = tmp_path / "bench.json"
     code = bench.main([
         "--size", "500", "--repeats", "3", "--warmup", "1", "--threads", "1",
-        "--activations", "relu,gelu", "--dtypes", "float32", "--no-conv2d", "--json", str(path),
+        "--activations", "relu,gelu", "--dtypes", "float32", "--no-conv2d", "--seed", "5",
+        "--json", str(path),
     ])
     assert code == 0
     printed = capsys.readouterr().out
     data = json.loads(path.read_text())
     _check_figures(data, ["relu", "gelu"], ["float32"])
     assert "conv2d" not in data and "Conv2D" not in printed
-    assert data["config"]["omp_wait_policy"] == "PASSIVE"
+    assert data["config"]["omp_wait_policy"] == "PASSIVE" and data["config"]["seed"] == 5
     assert printed.strip() == bench.format_table(data).strip()
 
 
@@ -138,6 +140,20 @@ def test_numpy_expressions_compute_the_activation_in_the_input_dtype(name, dtype
     assert got.dtype == dtype
     tol = {np.float32: 1e-6, np.float64: 1e-14}[dtype]
     np.testing.assert_allclose(got, activations.get(name)(x.astype(np.float64)), rtol=tol, atol=tol)
+
+
+def test_time_calls_takes_turns_after_warming_up_each_function():
+    calls = []
+    timings = bench.time_calls({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+                               repeats=4, warmup=2)
+    assert calls == ["a", "a", "b", "b"] + ["a", "b"] * 4
+    assert set(timings) == {"a", "b"} and timings["a"].repeats == timings["b"].repeats == 4
+
+
+def test_run_and_run_isolated_refuse_an_unknown_option():
+    for function in (bench.run, bench.run_isolated):
+        with pytest.raises(TypeError, match="unexpected keyword argument 'sizes'.*run_activations"):
+            function(sizes=10)
 
 
 def test_time_call_warms_up_then_times_each_call():

@@ -18,6 +18,7 @@ a minute with a warm numba cache, and about a minute without.
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 
@@ -325,6 +326,27 @@ def test_read_only_out_is_refused():
     out.flags.writeable = False
     with pytest.raises(ValueError, match="read-only"):
         kernels.relu(np.zeros(3), out=out)
+
+
+def test_compiled_loops_are_found_in_numba_disk_cache_by_a_new_process(tmp_path):
+    # The loops are made by one factory; a second process must load them from the cache
+    # instead of compiling them again (about a second each).
+    code = (
+        "import numpy as np\n"
+        "from course_lib import kernels\n"
+        "kernels.softplus(np.ones(3, np.float32))\n"
+        "kernels.leaky_relu_grad(np.ones(3))\n"
+        "stats = [loop.stats for loop in (kernels._softplus_beta1_loop, kernels._leaky_relu_grad_loop)]\n"
+        "print(sum(len(s.cache_hits) for s in stats), sum(len(s.cache_misses) for s in stats))\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    hits_and_misses = [
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
+                       text=True).stdout.split()
+        for _ in range(2)
+    ]
+    assert hits_and_misses == [["0", "2"], ["2", "0"]]
+    assert len(list(tmp_path.rglob("*_softplus_beta1_loop*.nbi"))) == 1
 
 
 def test_numba_is_imported_only_by_the_kernels_module():
