@@ -403,11 +403,11 @@ def run_conv2d(repeats: int = DEFAULT_REPEATS, threads: int | None = None,
     weights, bias = layer.params["W"], layer.params["b"]
     x_t, w_t, b_t = (torch.from_numpy(a) for a in (x, weights, bias))
     with _Threads(_check_threads(threads)):
-        times = {
-            "loops": time_call(lambda: _conv2d_loops(x, weights, bias), repeats, warmup),
-            "course_lib": time_call(lambda: layer.forward(x), repeats, warmup),
-            "torch": time_call(lambda: F.conv2d(x_t, w_t, b_t), repeats, warmup),
-        }
+        times = time_calls({
+            "loops": lambda: _conv2d_loops(x, weights, bias),
+            "course_lib": lambda: layer.forward(x),
+            "torch": lambda: F.conv2d(x_t, w_t, b_t),
+        }, repeats, warmup)
         outputs = [
             _conv2d_loops(x, weights, bias), layer.forward(x), F.conv2d(x_t, w_t, b_t).numpy()
         ]
