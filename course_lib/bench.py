@@ -22,12 +22,16 @@ For every activation and dtype it times, on the same standard-normal input array
 How the times are taken (slide 13 timed the JIT compilation inside its loop): each
 function is called ``warmup`` times first (this compiles the numba kernels and warms
 caches and allocators), then timed ``repeats`` times one call at a time with
-``time.perf_counter``, the five calls of one row taking turns, so that a burst of load
-from another process slows them alike; the table shows the median, the JSON also the
+``time.perf_counter``, one function after the other, so that each is timed in its steady
+state, its input and result as warm in the CPU caches as its own previous call left them.
+(Taking turns between the functions was tried: each call then found the arrays evicted by
+the previous library's temporaries, up to 20% slower, and the runs varied more, with
+occasional calls two to four times slower.) The table shows the median, the JSON also the
 quartiles and the extremes. Ratios are of medians: ``numpy/numba`` and ``torch/numba``
 above 1 mean the kernel is faster; ``out=/copy`` near 1 means the kernel runs at memory
 speed. The header gives the load average when the run started: on a machine whose cores
-are busy with other work, the two-thread numba and torch times suffer most.
+are busy with other work, the two-thread numba and torch times suffer most, so compare
+runs made at a low load.
 
 Threads. numba and torch each bring an OpenMP thread pool whose threads, by default,
 spin for a while after every parallel call. With two libraries on two cores, a spinning
@@ -74,7 +78,6 @@ __all__ = [
     "Timing",
     "NUMPY_EXPRESSIONS",
     "time_call",
-    "time_calls",
     "run_activations",
     "run_conv2d",
     "run",
@@ -143,60 +146,6 @@ class Timing:
         return cls(float(median), float(q1), float(q3), float(s.min()), float(s.max()), len(s))
 
 
-def time_calls(
-    functions: dict[str, Callable[[], Any]],
-    repeats: int = DEFAULT_REPEATS,
-    warmup: int = DEFAULT_WARMUP,
-    budget: float | None = _TIME_BUDGET,
-) -> dict[str, Timing]:
-    """Time several functions in turns: each is called ``warmup`` times, then in rounds.
-
-    In each of up to ``repeats`` rounds every function is called once and timed, so a
-    burst of load from another process slows all of them alike instead of one of them,
-    and the ratios between them stay meaningful.
-
-    Parameters
-    ----------
-    functions : dict of name -> callable without arguments
-    repeats : int
-        Rounds of timed calls (at least 3). Fewer are made once the rounds have taken
-        ``budget`` seconds per function, but never fewer than 3.
-    warmup : int
-        Untimed calls of each function first (at least 1: the first call of a numba
-        kernel compiles it).
-    budget : float or None
-        Time limit per function for the timed calls, in seconds; None for no limit.
-
-    Returns
-    -------
-    dict of name -> Timing
-        Median, quartiles and extremes of each function's per-call times, in seconds.
-
-    Examples
-    --------
-    >>> t = time_calls({"sum": lambda: sum(range(1000)), "max": lambda: max(range(1000))},
-    ...                repeats=5)
-    >>> t["sum"].repeats, t["max"].minimum <= t["max"].median <= t["max"].maximum
-    (5, True)
-    """
-    repeats = _count(repeats, "repeats", 3)
-    warmup = _count(warmup, "warmup", 1)
-    for fn in functions.values():
-        for _ in range(warmup):
-            fn()
-    samples: dict[str, list[float]] = {name: [] for name in functions}
-    limit = None if budget is None else budget * len(functions)
-    start = time.perf_counter()
-    for done in range(1, repeats + 1):
-        for name, fn in functions.items():
-            t0 = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - t0)
-        if limit is not None and done >= 3 and time.perf_counter() - start > limit:
-            break
-    return {name: Timing.from_samples(times) for name, times in samples.items()}
-
-
 def time_call(
     fn: Callable[[], Any],
     repeats: int = DEFAULT_REPEATS,
@@ -205,7 +154,21 @@ def time_call(
 ) -> Timing:
     """Time ``fn()``: ``warmup`` untimed calls, then up to ``repeats`` timed ones.
 
-    :func:`time_calls` with one function; see there for the arguments.
+    Parameters
+    ----------
+    fn : callable without arguments
+    repeats : int
+        Timed calls (at least 3). Fewer are made if ``budget`` seconds have passed,
+        but never fewer than 3.
+    warmup : int
+        Untimed calls first (at least 1: the first call of a numba kernel compiles it).
+    budget : float or None
+        Time limit for the timed calls, in seconds; None for no limit.
+
+    Returns
+    -------
+    Timing
+        Median, quartiles and extremes of the per-call times, in seconds.
 
     Examples
     --------
@@ -213,7 +176,19 @@ def time_call(
     >>> t.repeats, t.minimum <= t.median <= t.maximum
     (5, True)
     """
-    return time_calls({"fn": fn}, repeats, warmup, budget)["fn"]
+    repeats = _count(repeats, "repeats", 3)
+    warmup = _count(warmup, "warmup", 1)
+    for _ in range(warmup):
+        fn()
+    samples: list[float] = []
+    start = time.perf_counter()
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+        if budget is not None and len(samples) >= 3 and time.perf_counter() - start > budget:
+            break
+    return Timing.from_samples(samples)
 
 
 def _count(value: Any, name: str, minimum: int) -> int:
@@ -289,7 +264,8 @@ def run_activations(
 ) -> list[dict[str, Any]]:
     """Time every activation and dtype with numpy, the numba kernel, torch and a copy.
 
-    The five calls of one activation and dtype are timed in turns (:func:`time_calls`).
+    Each function is timed in its own block of calls (see "How the times are taken" in the
+    module docstring).
 
     Parameters
     ----------
@@ -297,7 +273,7 @@ def run_activations(
         Elements of the input array (default 4,000,000: larger than the caches, so
         memory bandwidth matters as it does in a real network).
     repeats : int
-        Timed calls per function (fewer for slow ones, see :func:`time_calls`).
+        Timed calls per function (fewer for slow ones, see :func:`time_call`).
     threads : int, optional
         Threads for numba and torch (default 2, or 1 on a one-core machine).
     activations : list of str, optional
@@ -334,17 +310,18 @@ def run_activations(
             x = np.random.default_rng(seed).standard_normal(size).astype(dtype)
             out = np.empty_like(x)
             x_torch = torch.from_numpy(x)
+            copy = time_call(lambda: np.copyto(out, x), repeats, warmup)
             for name in names:
                 forward = kernels.KERNELS[name][0]
                 numpy_fn, torch_fn = _numpy_function(name), _torch_function(name)
-                times = time_calls({
-                    "numpy": lambda: numpy_fn(x),
-                    "numba": lambda: forward(x),
-                    "numba_out": lambda: forward(x, out=out),
-                    "torch": lambda: torch_fn(x_torch),
-                    "copy": lambda: np.copyto(out, x),
-                }, repeats, warmup)
-                numba_median, copy = times["numba"].median, times["copy"]
+                times = {
+                    "numpy": time_call(lambda: numpy_fn(x), repeats, warmup),
+                    "numba": time_call(lambda: forward(x), repeats, warmup),
+                    "numba_out": time_call(lambda: forward(x, out=out), repeats, warmup),
+                    "torch": time_call(lambda: torch_fn(x_torch), repeats, warmup),
+                    "copy": copy,
+                }
+                numba_median = times["numba"].median
                 rows.append({
                     "activation": name,
                     "dtype": dtype,
@@ -403,11 +380,11 @@ def run_conv2d(repeats: int = DEFAULT_REPEATS, threads: int | None = None,
     weights, bias = layer.params["W"], layer.params["b"]
     x_t, w_t, b_t = (torch.from_numpy(a) for a in (x, weights, bias))
     with _Threads(_check_threads(threads)):
-        times = time_calls({
-            "loops": lambda: _conv2d_loops(x, weights, bias),
-            "course_lib": lambda: layer.forward(x),
-            "torch": lambda: F.conv2d(x_t, w_t, b_t),
-        }, repeats, warmup)
+        times = {
+            "loops": time_call(lambda: _conv2d_loops(x, weights, bias), repeats, warmup),
+            "course_lib": time_call(lambda: layer.forward(x), repeats, warmup),
+            "torch": time_call(lambda: F.conv2d(x_t, w_t, b_t), repeats, warmup),
+        }
         outputs = [
             _conv2d_loops(x, weights, bias), layer.forward(x), F.conv2d(x_t, w_t, b_t).numpy()
         ]

@@ -142,14 +142,6 @@ def test_numpy_expressions_compute_the_activation_in_the_input_dtype(name, dtype
     np.testing.assert_allclose(got, activations.get(name)(x.astype(np.float64)), rtol=tol, atol=tol)
 
 
-def test_time_calls_takes_turns_after_warming_up_each_function():
-    calls = []
-    timings = bench.time_calls({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
-                               repeats=4, warmup=2)
-    assert calls == ["a", "a", "b", "b"] + ["a", "b"] * 4
-    assert set(timings) == {"a", "b"} and timings["a"].repeats == timings["b"].repeats == 4
-
-
 def test_run_and_run_isolated_refuse_an_unknown_option():
     for function in (bench.run, bench.run_isolated):
         with pytest.raises(TypeError, match="unexpected keyword argument 'sizes'.*run_activations"):
