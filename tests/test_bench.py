@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 import re
 
 import numpy as np
@@ -118,6 +119,10 @@ def test_command_line_prints_the_table_and_writes_the_same_json(tmp_path, capsys
     _check_figures(data, ["relu", "gelu"], ["float32"])
     assert "conv2d" not in data and "Conv2D" not in printed
     assert data["config"]["omp_wait_policy"] == "PASSIVE" and data["config"]["seed"] == 5
+    # main() asks glibc's malloc to keep freed memory (see "Memory" in bench's docstring).
+    glibc = platform.libc_ver()[0] == "glibc"
+    assert data["config"]["malloc_keeps_freed_memory"] is glibc
+    assert ("freed memory kept in the process" in printed) is glibc
     assert printed.strip() == bench.format_table(data).strip()
 
 
