@@ -302,7 +302,7 @@ def _horner(r, coefficients):
 
 @_scalar
 def _exp_neg64(a):
-    r"""e^{-a} for float64 a >= 0 (NaN gives NaN), to 3e-16, gradual underflow kept."""
+    r"""e^{-a} for float64 a >= 0 (NaN gives NaN), to 5e-16, gradual underflow kept."""
     return _exp_neg_sum64(a, 0.0)
 
 
