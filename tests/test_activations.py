@@ -28,7 +28,12 @@ TORCH_RTOL = {np.float64: 1e-10, np.float32: 1e-5}
 # Against the exact value: float64 as for torch; float32 to one unit in the last place,
 # because every function rounds a float64 result once.
 EXACT_RTOL = {np.float64: 1e-10, np.float32: 2.0**-23}
-ATOL = {np.float64: np.finfo(np.float64).smallest_subnormal, np.float32: np.finfo(np.float32).smallest_subnormal}
+# Absolute tolerance, for results in the subnormal range only. Subnormal numbers carry fewer
+# significant bits (gradual underflow), and a subnormal intermediate multiplied by |x| = 740
+# (swish(-740) = -740 e^-740) keeps only that many: allow 1e-10 of the smallest normal number
+# in float64 (2e-318; a normal result is still held to rtol). float32 results are rounded
+# from float64, where float32's subnormals are normal numbers: one subnormal step suffices.
+ATOL = {np.float64: np.finfo(np.float64).tiny * 1e-10, np.float32: np.finfo(np.float32).smallest_subnormal}
 
 # PyTorch 2.13's hardsigmoid backward multiplies by 1/6 rounded to float32, also in float64.
 TORCH_IMPRECISE = {("hard_sigmoid", True, np.float64): 1e-7}
@@ -76,6 +81,9 @@ def _grid(dtype, spec, params=None) -> np.ndarray:
     """Extreme points, the kinks, and seeded random points, in ``dtype``."""
     tiny = np.finfo(dtype).tiny
     extremes = [0.0, tiny, -tiny, 1.0, -1.0, 50.0, -50.0, 800.0, -800.0, 1e4, -1e4, 5.0, -5.0]
+    # Where results pass into the subnormal range (gelu below -37.5, sigmoid below -708,
+    # tanh′ beyond 354): a formula that loses precision there is caught here.
+    extremes += [-37.68, -38.0, -38.4, -710.0, -740.0, 354.7, -360.0]
     kinks = list(spec.kinks)
     for key in ("min_val", "max_val"):
         if params and key in params:
