@@ -7,13 +7,7 @@ import pytest
 
 from course_lib import activations, gradcheck
 from course_lib.exercises import formulas
-
-
-def verdict(capsys, checker, candidate):
-    assert checker(candidate) is None
-    out, err = capsys.readouterr()
-    assert err == "" and out.count("\n") == 1, (out, err)
-    return out.strip()
+from exercise_helpers import stub, verdict
 
 
 # --- the solutions are right ------------------------------------------------------------
@@ -51,10 +45,6 @@ def test_central_difference_solution_matches_gradcheck():
 
 
 # --- each checker: solution correct, stub not implemented, typical mistakes wrong --------
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError
 
 
 @pytest.mark.parametrize(
