@@ -291,6 +291,17 @@ def _break_at(xs: np.ndarray, points: Sequence[float]) -> np.ndarray:
     return np.insert(xs, where, np.nan)
 
 
+def _label(ax: Axes, xlabel: str, ylabel: str, title: str | None, *, legend: bool) -> Axes:
+    """Label both axes, add the title if there is one and the legend if asked; return ax."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend()
+    return ax
+
+
 def plot_curves(
     curves: Mapping[str, ArrayLike],
     *,
@@ -334,12 +345,7 @@ def plot_curves(
         ax.plot(xs, y, label=str(label))
     if logy:
         ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend()
-    return ax
+    return _label(ax, xlabel, ylabel, title, legend=True)
 
 
 def plot_histograms(
@@ -386,12 +392,7 @@ def plot_histograms(
     for label, values in arrays.items():
         ax.hist(values, bins=bins, range=value_range, density=True, histtype="step",
                 linewidth=1.8, label=str(label))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend()
-    return ax
+    return _label(ax, xlabel, ylabel, title, legend=True)
 
 
 def plot_heatmap(
@@ -452,11 +453,7 @@ def plot_heatmap(
         for (i, j), v in np.ndenumerate(m):
             ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9,
                     color="white" if v < mid else "black")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    return ax
+    return _label(ax, xlabel, ylabel, title, legend=False)
 
 
 def plot_decision_boundary(
@@ -519,9 +516,4 @@ def plot_decision_boundary(
                    edgecolors="white", linewidths=0.4, label=f"class {c}")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best")
-    return ax
+    return _label(ax, xlabel, ylabel, title, legend=True)
