@@ -8,13 +8,12 @@ Usage (from the repository root)::
 Each notebook runs top to bottom in a fresh kernel started from *this* Python
 (the same kernel ``pytest --nbval-current-env`` starts), with the working
 directory set to the notebook's folder and the environment of
-:func:`kernel_environment`, which ``notebooks/conftest.py`` also applies to the
-kernels nbval starts. Cell timings are not recorded, so running the command
-twice with no change in between leaves the files byte-identical. A notebook
-whose cell raises is not written, and the command exits with status 1.
-
-Used by: the maintainers of every notebook (see the README's "Changing a
-notebook" section); not imported by the notebooks themselves.
+:func:`kernel_environment`, which the pytest plugin :mod:`course_lib.nbval_env` also
+applies to the kernels nbval starts. Cell timings are not recorded, and consecutive
+stream outputs of a cell (a kernel flushes a slowly printing cell's stdout in several
+pieces) are merged into one, so running the command twice with no change in between
+leaves the files byte-identical. A notebook whose cell raises is not written, and the
+command exits with status 1.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ import sys
 import time
 from collections.abc import Mapping, MutableMapping, Sequence
 from pathlib import Path
+from typing import Any
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
@@ -55,7 +55,7 @@ def configure_kernel_environment(env: MutableMapping[str, str]) -> MutableMappin
 
 
 def kernel_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A copy of ``base`` (default ``os.environ``) with :func:`configure_kernel_environment` applied."""
+    """A copy of ``base`` (default ``os.environ``) with :func:`configure_kernel_environment`."""
     env = dict(os.environ if base is None else base)
     configure_kernel_environment(env)
     return env
@@ -64,6 +64,18 @@ def kernel_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
 def find_notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
     """The course notebooks ``NN_name.ipynb`` in ``directory``, in order."""
     return sorted(Path(directory).glob(NOTEBOOK_GLOB))
+
+
+def merge_streams(nb: Any) -> Any:
+    """Merge each run of consecutive ``stream`` outputs of the same name into one, in place.
+
+    How a cell's printing is split into outputs depends on when the kernel flushed its
+    stdout, which depends on timing; the merged form does not. Returns ``nb``.
+    """
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    CoalesceStreamsPreprocessor().preprocess(nb, {})
+    return nb
 
 
 def execute_notebook(path: Path, timeout: int = 600) -> float:
@@ -101,6 +113,7 @@ def execute_notebook(path: Path, timeout: int = 600) -> float:
     # Kernel-process stderr (not cell output) goes to /dev/null, as under nbval.
     client.execute(env=kernel_environment(), cwd=str(path.parent), stderr=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
+    merge_streams(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return elapsed

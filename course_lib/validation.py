@@ -44,6 +44,7 @@ __all__ = [
     "integer_array",
     "make_rng",
     "real",
+    "shape_error",
 ]
 
 _KIND_NAMES = {
@@ -188,10 +189,11 @@ def _to_array(x: Any, name: str, where: str | None) -> np.ndarray:
     try:
         return np.asarray(x)
     except (ValueError, TypeError) as exc:
+        reason = "its rows have different lengths" if "inhomogeneous" in str(exc) else str(exc)
         raise TypeError(
             f"{_prefix(where)}{name} must be a real-valued array (a number, a list of numbers "
             f"or a numpy array); got a {type(x).__name__} that numpy cannot turn into one "
-            f"({exc})"
+            f"({reason[:120]})"
         ) from None
 
 
@@ -209,7 +211,8 @@ def as_float_array(x: ArrayLike, name: str = "x", *, where: str | None = None) -
     >>> as_float_array([[1, 2], [3]], "logits")
     Traceback (most recent call last):
         ...
-    TypeError: logits must be a real-valued array (a number, a list of numbers or a numpy array); got a list that numpy cannot turn into one (setting an array element with a sequence. The requested array has an inhomogeneous shape after 1 dimensions. The detected shape was (2,) + inhomogeneous part.)
+    TypeError: logits must be a real-valued array (...); got a list that numpy cannot turn
+    into one (its rows have different lengths)
     """
     arr = _to_array(x, name, where)
     kind = arr.dtype.kind
@@ -282,3 +285,17 @@ def check_shape(
         text = f"({text},)" if len(expected) == 1 else f"({text})"
         raise ValueError(f"{_prefix(where)}{name} must have shape {text}; got {arr.shape}")
     return arr
+
+
+def shape_error(
+    shape: tuple[int, ...], expected: str, name: str, *, where: str | None = None
+) -> ValueError:
+    """The ``ValueError`` for an array of the wrong shape, for shapes ``check_shape`` cannot
+    express (written out: ``"(N, T, 4)"``, ``"(N, C, H, W) with H, W >= 3"``). Raise it.
+
+    >>> raise shape_error((2, 3), "(N, T, 4)", "x", where="RNN(4, 8)")
+    Traceback (most recent call last):
+        ...
+    ValueError: RNN(4, 8): x must have shape (N, T, 4); got (2, 3)
+    """
+    return ValueError(f"{_prefix(where)}{name} must have shape {expected}; got {tuple(shape)}")

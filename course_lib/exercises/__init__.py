@@ -3,7 +3,9 @@
 Notebooks import checkers from the topic modules, e.g.
 ``from course_lib.exercises.nonlinearity import check_collapse_linear_layers``.
 The machinery (and how to add a checker) is in :mod:`course_lib.exercises.core`;
-the reference solutions sit beside their checkers as ``<exercise>_solution``.
+the reference solutions sit beside their checkers as ``<exercise>_solution``, and each
+topic module registers its exercises and questions with hints
+(:mod:`course_lib.exercises.help`): ``names()``, ``hint(name, level)``, ``solution(name)``.
 
 Topic modules:
 
@@ -18,5 +20,17 @@ Topic modules:
 """
 
 from course_lib.exercises.core import CORRECT, NOT_IMPLEMENTED, WRONG, Case, check_function
+from course_lib.exercises.help import hint, names, question, register, solution
 
-__all__ = ["Case", "check_function", "CORRECT", "NOT_IMPLEMENTED", "WRONG"]
+__all__ = [
+    "Case",
+    "check_function",
+    "CORRECT",
+    "NOT_IMPLEMENTED",
+    "WRONG",
+    "hint",
+    "names",
+    "question",
+    "register",
+    "solution",
+]

@@ -69,6 +69,8 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.exercises.help import stuck_text
+
 __all__ = [
     "Case",
     "check_function",
@@ -399,6 +401,8 @@ def check_function(
         line = _verdict_line(candidate, reference, cases, title, rtol, atol, rtol32)
     except Exception as exc:  # a bug in a checker must not break the notebook
         line = f"{title}: {WRONG} - the checker itself failed ({type(exc).__name__}: {exc}); please report this."
+    if line.startswith(f"{title}: {WRONG}") and stuck_text(title):
+        line = f"{line} {stuck_text(title)}"
     print(_one_line(line))
 
 

@@ -1,0 +1,225 @@
+"""Help on demand: every exercise and question by name, tiered hints, solutions on request.
+
+Each topic module registers its exercises when it is imported::
+
+    register("relu_backward", checker=check_relu_backward, solution=relu_backward_solution,
+             hints=("what to think about", "which formula or numpy function", "almost the code"))
+
+and its predict-then-run questions with :func:`question`, which also builds their checker.
+A learner asks, in a cell of their own::
+
+    from course_lib.exercises import hint, solution
+    hint("relu_backward")        # level 1; hint("relu_backward", 2) for the next
+    solution("relu_backward")    # the reference solution's source
+
+A checker's "wrong" verdict names the next hint level the learner has not seen yet.
+
+Examples
+--------
+>>> check = question("demo_choice", options={"a": "one", "b": "two"}, answer="b",
+...                  explanation="two is right.", hints=("count", "it is more than one"))
+>>> check("a")
+demo_choice: wrong - you chose (a) one. Stuck? hint('demo_choice', 1)
+>>> check("b")
+demo_choice: correct - (b) two: two is right.
+>>> hint("demo_choice", 2)
+demo_choice, hint 2 of 2: it is more than one
+>>> check("a")
+demo_choice: wrong - you chose (a) one. Stuck? solution('demo_choice')
+>>> _ = _REGISTRY.pop("demo_choice")  # the example is not a course exercise
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import math
+import pkgutil
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from course_lib.validation import choice, integer
+
+__all__ = [
+    "Exercise",
+    "register",
+    "question",
+    "names",
+    "hint",
+    "solution",
+    "stuck_text",
+]
+
+_WIDTH = 88
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One registered exercise or question.
+
+    ``solution`` is the reference function (an exercise) or the answer (a question);
+    ``explanation`` says why the answer is right (questions only).
+    """
+
+    name: str
+    kind: str
+    checker: Callable[..., None]
+    solution: Any
+    hints: tuple[str, ...]
+    explanation: str = ""
+
+
+_REGISTRY: dict[str, Exercise] = {}
+_HINTS_SEEN: dict[str, int] = {}
+
+
+def register(
+    name: str,
+    *,
+    checker: Callable[..., None],
+    solution: Any,
+    hints: Sequence[str],
+    kind: str = "exercise",
+    explanation: str = "",
+) -> Exercise:
+    """Register an exercise (or question) under ``name``; return its record.
+
+    ``hints`` are two or three levels: what to think about, which formula or numpy
+    function, almost the code. Registering the same name again replaces the record
+    (a module reloaded in a notebook).
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"register(): name must be an identifier-like string; got {name!r}")
+    hints = tuple(hints)
+    if not 2 <= len(hints) <= 3 or not all(isinstance(h, str) and h.strip() for h in hints):
+        raise ValueError(f"register(): {name!r} needs two or three non-empty hints")
+    choice(kind, "kind", ["exercise", "question"], where="register()")
+    record = Exercise(name, kind, checker, solution, hints, explanation)
+    _REGISTRY[name] = record
+    return record
+
+
+def _load_all() -> None:
+    import course_lib.exercises as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_") and info.name not in {"core", "help"}:
+            importlib.import_module(f"{package.__name__}.{info.name}")
+
+
+def names(kind: str | None = None) -> list[str]:
+    """Every registered exercise and question name, sorted (``kind`` filters)."""
+    _load_all()
+    if kind is not None:
+        choice(kind, "kind", ["exercise", "question"], where="names()")
+    return sorted(n for n, e in _REGISTRY.items() if kind is None or e.kind == kind)
+
+
+def _lookup(name: Any, where: str) -> Exercise:
+    if name not in _REGISTRY:
+        _load_all()
+    return _REGISTRY[choice(name, "exercise", sorted(_REGISTRY), where=where)]
+
+
+def _print_wrapped(text: str, indent: str = "    ") -> None:
+    for paragraph in text.split("\n"):
+        print(textwrap.fill(paragraph, _WIDTH, subsequent_indent=indent) if paragraph else "")
+
+
+def hint(name: str, level: int = 1) -> None:
+    """Print hint ``level`` (1 = what to think about ... last = almost the code) for ``name``."""
+    record = _lookup(name, "hint()")
+    level = integer(level, "level", where="hint()", minimum=1, maximum=len(record.hints))
+    _HINTS_SEEN[name] = max(_HINTS_SEEN.get(name, 0), level)
+    _print_wrapped(f"{name}, hint {level} of {len(record.hints)}: {record.hints[level - 1]}")
+
+
+def stuck_text(name: str) -> str:
+    """The pointer a wrong verdict ends with: the next hint, or the solution after the last."""
+    record = _REGISTRY.get(name)
+    if record is None:
+        return ""
+    seen = _HINTS_SEEN.get(name, 0)
+    if seen >= len(record.hints):
+        return f"Stuck? solution('{name}')"
+    return f"Stuck? hint('{name}', {seen + 1})"
+
+
+def solution(name: str) -> None:
+    """Print the reference solution of ``name`` (its source code, or a question's answer)."""
+    record = _lookup(name, "solution()")
+    print(f"{name}: the reference solution. Looking is fine once you have tried; "
+          "then write your own.")
+    if record.kind == "question":
+        _print_wrapped(f"answer: {_answer_text(record)}. {record.explanation}")
+        return
+    print(textwrap.dedent(inspect.getsource(record.solution)).rstrip())
+
+
+def _answer_text(record: Exercise) -> str:
+    options = getattr(record.checker, "options", None)
+    if options:
+        return f"({record.solution}) {options[record.solution]}"
+    return f"{record.solution:g}" if isinstance(record.solution, float) else str(record.solution)
+
+
+def question(
+    name: str,
+    *,
+    answer: Any,
+    explanation: str,
+    hints: Sequence[str],
+    options: Mapping[str, str] | None = None,
+    rtol: float | None = None,
+) -> Callable[[Any], None]:
+    """Register a predict-then-run question and return its checker ``check(answer)``.
+
+    Multiple choice: ``options`` maps letters to texts and ``answer`` is the right letter
+    (case and surrounding spaces are ignored). A number: ``answer`` is the value and the
+    learner's number counts as right within ``rtol``. The checker prints one verdict line
+    and never raises; before the learner answers (``None`` or ``...``) it says so.
+    """
+    if options is not None:
+        options = dict(options)
+        choice(answer, "answer", list(options), where=f"question({name!r})")
+    elif rtol is None:
+        raise ValueError(f"question({name!r}): a numeric question needs rtol")
+
+    def check(learner_answer: Any = None) -> None:
+        print(_question_verdict(name, learner_answer, answer, explanation, options, rtol))
+
+    check.options = options  # type: ignore[attr-defined]
+    check.__name__ = f"check_{name}"
+    check.__doc__ = f"Check your prediction for the question {name!r}; print one line."
+    register(name, checker=check, solution=answer, hints=hints, kind="question",
+             explanation=explanation)
+    return check
+
+
+def _question_verdict(
+    name: str,
+    given: Any,
+    answer: Any,
+    explanation: str,
+    options: Mapping[str, str] | None,
+    rtol: float | None,
+) -> str:
+    if given is None or given is Ellipsis:
+        return f"{name}: not answered yet - put your prediction in the cell, then run it."
+    if options is not None:
+        letter = given.strip().lower() if isinstance(given, str) else None
+        if letter not in options:
+            known = ", ".join(repr(k) for k in options)
+            return f"{name}: wrong - answer with one of the letters {known}; got {given!r}."
+        if letter == answer:
+            return f"{name}: correct - ({letter}) {options[letter]}: {explanation}"
+        return f"{name}: wrong - you chose ({letter}) {options[letter]}. {stuck_text(name)}"
+    try:
+        value = float(given)
+    except (TypeError, ValueError):
+        return f"{name}: wrong - answer with a number; got {given!r}."
+    if math.isfinite(value) and abs(value - answer) <= rtol * abs(answer):
+        return f"{name}: correct - {answer:g}: {explanation}"
+    return f"{name}: wrong - {value:g} is not within {rtol:.0%} of the answer. {stuck_text(name)}"

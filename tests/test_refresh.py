@@ -1,0 +1,107 @@
+"""``python -m course_lib.refresh``: executes notebooks in place, byte-identically."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from course_lib import refresh
+
+# A cell that prints in pieces, with pauses longer than the kernel's stdout flush interval
+# (0.2 s), so that the kernel sends several stream messages for one cell.
+SLOW_PRINTER = """\
+import sys, time
+for i in range(3):
+    print(f"piece {i}")
+    sys.stdout.flush()
+    time.sleep(0.3)
+print("last piece")
+"""
+
+
+def _notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_merge_streams_joins_consecutive_outputs_of_the_same_name():
+    nb = nbformat.v4.new_notebook()
+    out = nbformat.v4.new_output
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        out("stream", name="stdout", text="a\n"),
+        out("stream", name="stdout", text="b\n"),
+        out("stream", name="stderr", text="e\n"),
+        out("stream", name="stdout", text="c\n"),
+    ]
+    nb.cells = [cell]
+    refresh.merge_streams(nb)
+    assert [(o.name, o.text) for o in cell.outputs] == [
+        ("stdout", "a\nb\n"),
+        ("stderr", "e\n"),
+        ("stdout", "c\n"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def refreshed_twice(tmp_path_factory):
+    path = _notebook(tmp_path_factory.mktemp("nb") / "01_slow.ipynb", SLOW_PRINTER, "1 + 1")
+    assert refresh.main([str(path)]) == 0
+    first = path.read_bytes()
+    assert refresh.main([str(path)]) == 0
+    return path, first, path.read_bytes()
+
+
+def test_a_slowly_printing_cell_gives_one_stream_output_per_name(refreshed_twice):
+    path, _, _ = refreshed_twice
+    outputs = nbformat.read(path, as_version=4).cells[0].outputs
+    streams = [(o.output_type, o.get("name")) for o in outputs]
+    assert streams == [("stream", "stdout")]
+    assert outputs[0].text == "piece 0\npiece 1\npiece 2\nlast piece\n"
+
+
+def test_two_refreshes_are_byte_identical(refreshed_twice):
+    _, first, second = refreshed_twice
+    assert first == second
+
+
+def test_refresh_stores_outputs_in_order_without_timing(refreshed_twice):
+    path, _, _ = refreshed_twice
+    nb = nbformat.read(path, as_version=4)
+    assert [c.execution_count for c in nb.cells] == [1, 2]
+    assert nb.cells[1].outputs[0].data["text/plain"] == "2"
+    assert all("execution" not in c.metadata for c in nb.cells)
+    assert nb.metadata.kernelspec == refresh.KERNELSPEC
+
+
+def test_a_failing_notebook_is_not_rewritten_and_the_command_fails(tmp_path, capsys):
+    path = _notebook(tmp_path / "01_broken.ipynb", "print('fine')", "1 / 0")
+    before = path.read_bytes()
+    assert refresh.main([str(path)]) == 1
+    assert path.read_bytes() == before
+    assert "ZeroDivisionError" in capsys.readouterr().err
+
+
+def test_find_notebooks_lists_numbered_notebooks_in_order(tmp_path):
+    for name in ["02_b.ipynb", "01_a.ipynb", "scratch.ipynb", "10_c.ipynb"]:
+        _notebook(tmp_path / name, "1")
+    assert [p.name for p in refresh.find_notebooks(tmp_path)] == [
+        "01_a.ipynb",
+        "02_b.ipynb",
+        "10_c.ipynb",
+    ]
+
+
+def test_kernel_environment_is_deterministic_and_shows_figures():
+    env = refresh.kernel_environment({"MPLBACKEND": "Agg", "PYTHONHASHSEED": "random", "A": "1"})
+    assert env["PYTHONHASHSEED"] == "0"
+    assert "MPLBACKEND" not in env
+    assert env["A"] == "1"
+
+
+def test_the_course_notebooks_are_found():
+    names = [p.name for p in refresh.find_notebooks()]
+    assert names and names == sorted(names)
+    assert names[0].startswith("01_")
