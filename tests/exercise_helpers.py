@@ -4,11 +4,18 @@ from __future__ import annotations
 
 
 def verdict(capsys, checker, candidate):
-    """Run a checker on a candidate; it must return None and print exactly one line."""
+    """Run a checker on a candidate; return its verdict folded onto one line.
+
+    The checker must return None, print nothing on stderr, and lay its verdict out as a
+    notebook shows it: the verdict first, at most eight lines, none of 90 characters or more.
+    """
     assert checker(candidate) is None
     out, err = capsys.readouterr()
-    assert err == "" and out.count("\n") == 1, (out, err)
-    return out.strip()
+    lines = out.splitlines()
+    assert err == "" and out.endswith("\n") and 1 <= len(lines) <= 8, (out, err)
+    assert all(len(line) < 90 for line in lines), out
+    assert lines[0].split(" - ")[0].endswith(("correct", "wrong", "not implemented yet")), out
+    return " ".join(out.split())
 
 
 def stub(*args, **kwargs):

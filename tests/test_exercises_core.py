@@ -6,7 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
+from exercise_helpers import verdict
 
+from course_lib.exercises import core
 from course_lib.exercises.core import Case, check_function, format_value
 
 
@@ -25,12 +27,10 @@ CASES = (
 
 
 def run(capsys, candidate, cases=CASES, **kw):
-    """The checker's printed output, asserting it is exactly one line and None is returned."""
-    assert check_function(candidate, leaky, cases, title="leaky_relu", **kw) is None
-    out, err = capsys.readouterr()
-    assert err == ""
-    assert out.endswith("\n") and out.count("\n") == 1, out
-    return out.rstrip("\n")
+    """The checker's verdict folded onto one line (layout rules: see exercise_helpers)."""
+    return verdict(
+        capsys, lambda c: check_function(c, leaky, cases, title="leaky_relu", **kw), candidate
+    )
 
 
 def test_reference_is_correct(capsys):
@@ -58,7 +58,7 @@ def test_wrong_value_reports_input_expected_got_and_case_hint(capsys):
 
 def test_exception_in_learner_code_is_a_verdict(capsys):
     def broken(x, negative_slope=0.01):
-        return x + [1, 2]
+        return x + [1, 2]  # noqa: RUF005 - the learner's bug: an array plus a list
 
     line = run(capsys, broken)
     assert line.startswith("leaky_relu: wrong - for x=[-2.0, 0.0, 3.0], negative_slope=2.0: ")
@@ -80,7 +80,9 @@ def test_runtime_warning_is_a_verdict_not_stderr(capsys):
 def test_nan_result_without_warning_is_wrong(capsys):
     def nan_at_large(x, negative_slope=0.01):
         with np.errstate(all="ignore"):
-            return np.where(x > 0, x, negative_slope * x) + np.where(np.abs(x) > 100, np.nan, 0).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+            dtype = x.dtype if x.dtype.kind == "f" else np.float64
+            nan = np.where(np.abs(x) > 100, np.nan, 0).astype(dtype)
+            return np.where(x > 0, x, negative_slope * x) + nan
 
     line = run(capsys, nan_at_large)
     assert "got nan" in line and "first difference at x=-1000.0" in line
@@ -173,3 +175,85 @@ def test_tolerance_for_float32_and_float64(capsys):
 )
 def test_format_value_is_short_and_deterministic(value, text):
     assert format_value(value) == text
+
+
+# --- answers that used to fool the checker, and a notebook's numeric state --------------------
+class _AlwaysEqual(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.broadcast(self, other).shape, dtype=bool)
+
+    __ne__ = lambda self, other: np.zeros(np.broadcast(self, other).shape, dtype=bool)  # noqa: E731
+
+
+def test_an_ndarray_subclass_whose_equality_is_always_true_is_judged_on_its_values(capsys):
+    def fooling(x, negative_slope=0.01):
+        return np.zeros_like(leaky(x, negative_slope)).view(_AlwaysEqual)
+
+    assert run(capsys, fooling).startswith("leaky_relu: wrong")
+
+
+def test_a_masked_array_is_judged_on_its_data_masked_or_not(capsys):
+    def masked(x, negative_slope=0.01):
+        y = leaky(x, negative_slope)
+        wrong = np.where(y < 0, 0.0, y)  # wrong where masked
+        return np.ma.masked_array(wrong, mask=y < 0)
+
+    assert run(capsys, masked).startswith("leaky_relu: wrong")
+
+    def masked_right(x, negative_slope=0.01):
+        y = leaky(x, negative_slope)
+        return np.ma.masked_array(y, mask=np.zeros(y.shape, bool))
+
+    assert run(capsys, masked_right).startswith("leaky_relu: correct")
+
+
+def test_seterr_raise_in_the_notebook_does_not_break_the_checker(capsys):
+    old = np.seterr(all="raise")
+    try:
+        assert run(capsys, leaky) == "leaky_relu: correct - all 3 checks passed."
+    finally:
+        np.seterr(**old)
+
+
+def test_an_answer_that_runs_too_long_is_stopped_with_a_verdict(capsys, monkeypatch):
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.2)
+
+    def endless(x, negative_slope=0.01):
+        while True:
+            pass
+
+    line = run(capsys, endless)
+    assert line.startswith("leaky_relu: wrong") and "more than 0.2 s" in line
+
+
+def test_integer_result_gets_the_promotion_hint_not_the_generic_one(capsys):
+    def keeps_int(x, negative_slope=0.01):
+        x = np.asarray(x)
+        return np.where(x > 0, x, 0 * x)  # integer input stays integer
+
+    cases = (Case((np.array([-3, 0, 4]),)),)
+    line = run(capsys, keeps_int, cases=cases)
+    assert "integer dtype int64" in line and "promote" in line
+
+
+def test_tuple_items_are_named_and_get_their_own_hints(capsys):
+    def reference(x):
+        return x * 2.0, x + 1.0
+
+    def wrong_second(x):
+        return x * 2.0, x + 2.0
+
+    cases = (Case((np.array([1.0, 2.0]),), hint={"dx": "about dx", "dgamma": "about dgamma"}),)
+    check_function(wrong_second, reference, cases, title="demo", output_names=("dx", "dgamma"))
+    line = " ".join(capsys.readouterr().out.split())
+    assert "in dgamma" in line and "about dgamma" in line and "about dx" not in line
+
+
+def test_long_messages_are_cut_but_keep_the_hint(capsys):
+    big = (Case((np.arange(10000.0).reshape(100, 100),), hint="the hint survives"),)
+
+    def off(x, negative_slope=0.01):
+        return leaky(x, negative_slope) + 1.0
+
+    line = run(capsys, off, cases=big)
+    assert "the hint survives" in line and len(line) < 800

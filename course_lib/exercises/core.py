@@ -61,6 +61,9 @@ from __future__ import annotations
 
 import copy
 import inspect
+import signal
+import textwrap
+import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,6 +88,9 @@ CORRECT = "correct"
 WRONG = "wrong"
 
 _MAX_SHOWN = 8  # arrays with more elements are summarised
+LINE_WIDTH = 88  # verdict lines are wrapped at word boundaries below JupyterLab's width
+MAX_LINES = 8
+TIME_LIMIT = 20.0  # seconds one call of the learner's code may take
 _HINT_EXCEPTION = "run your function on this input yourself to see where it fails."
 _HINT_WARNING = (
     "the answer must be computed without producing inf or NaN along the way; "
@@ -100,7 +106,9 @@ _HINT_MUTATION = (
     "do not modify the input in place (x[...] = ..., x *= ...); build a new array, "
     "e.g. with np.where or np.maximum, because callers reuse their arrays."
 )
-_HINT_NONFINITE = "an intermediate result overflowed or became NaN; rewrite the formula so it stays finite."
+_HINT_NONFINITE = (
+    "an intermediate result overflowed or became NaN; rewrite the formula so it stays finite."
+)
 _HINT_VALUE = "compare your formula with the one in the text."
 
 
@@ -114,12 +122,13 @@ class Case:
         Positional and keyword arguments (deep-copied before each call).
     hint
         Shown when the values for this case are wrong or not finite, or when
-        the call warns; say what this input tests ("at x = 0 ...").
+        the call warns; say what this input tests ("at x = 0 ..."). For a function
+        that returns a tuple, a mapping from output name to hint (key "" for the rest).
     """
 
     args: tuple = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
-    hint: str = ""
+    hint: str | Mapping[str, str] = ""
 
 
 class _Verdict(Exception):
@@ -189,6 +198,35 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def layout(text: str, width: int = LINE_WIDTH, max_lines: int = MAX_LINES) -> str:
+    """Lay a verdict out for a notebook: the verdict first, then short continuation lines.
+
+    The text is folded to one line, then broken before "Hint:" and "Stuck?" and wrapped at
+    word boundaries to ``width`` characters (a long line in JupyterLab breaks mid-word);
+    continuation lines are indented. At most ``max_lines`` lines: the rest is cut.
+
+    >>> print(layout("relu: wrong - expected 1.0, got 2.0. Hint: check the kink at 0."))
+    relu: wrong - expected 1.0, got 2.0.
+        Hint: check the kink at 0.
+    """
+    text = _one_line(text)
+    for marker in (" Hint: ", " Stuck? "):
+        text = text.replace(marker, "\n" + marker.strip() + " ")
+    paragraphs = [
+        textwrap.wrap(
+            part, width, initial_indent="" if i == 0 else "    ", subsequent_indent="    ",
+            break_long_words=True, break_on_hyphens=False,
+        )
+        for i, part in enumerate(text.split("\n"))
+    ]
+    # The verdict's details are cut first, so that the hint and the pointer to help stay.
+    room = max(1, max_lines - sum(len(p) for p in paragraphs[1:]))
+    if len(paragraphs[0]) > room:
+        paragraphs[0] = [*paragraphs[0][: room - 1], "    ..."] if room > 1 else paragraphs[0][:1]
+    lines = [line for p in paragraphs for line in p][:max_lines]
+    return "\n".join(lines)
+
+
 def _expected_got(expected: Any, got: Any) -> str:
     """``expected X, got Y``, with all 17 digits when 8 do not show the difference."""
     e, g = format_value(expected), format_value(got)
@@ -206,19 +244,85 @@ def _describe_call(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) 
         items = [(f"arg{i}", a) for i, a in enumerate(args)] + list(kwargs.items())
     if not items:
         return "the call with no arguments"
-    return ", ".join(f"{name}={format_value(val)}" for name, val in items)
+    return ", ".join(f"{name}={format_value(val, max_shown=6, digits=6)}" for name, val in items)
+
+
+class TimeLimitExceeded(Exception):
+    """Raised inside the learner's code when one call runs longer than the time limit."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise TimeLimitExceeded
+
+
+class _time_limit:
+    """Interrupt the block after ``seconds`` (main thread on Unix; elsewhere no limit)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.active = (
+            hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        )
+
+    def __enter__(self) -> None:
+        if self.active:
+            self.previous = signal.signal(signal.SIGALRM, _on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
 
 
 def _run_guarded(func: Callable, args: tuple, kwargs: Mapping[str, Any]):
-    """Call ``func``; return ``(result, exception, first_warning)``."""
+    """Call ``func``; return ``(result, exception, first_warning)``.
+
+    Warnings are recorded, whatever filters or ``np.seterr`` the notebook has set; a call
+    that takes longer than :data:`TIME_LIMIT` is stopped (``TimeLimitExceeded``).
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
             try:
-                result = func(*args, **kwargs)
+                with _time_limit(TIME_LIMIT):
+                    result = func(*args, **kwargs)
             except Exception as exc:  # the learner's bug becomes a verdict
                 return None, exc, (caught[0] if caught else None)
     return result, None, (caught[0] if caught else None)
+
+
+def _plain(value: Any) -> Any:
+    """A plain ndarray for any ndarray subclass (a masked array gives its data, unmasked):
+    comparisons must not go through a subclass's own ``==``."""
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        return np.array(np.ma.getdata(value), subok=False)
+    return value
+
+
+def _general_hint(hint: str | Mapping[str, str]) -> str:
+    return hint.get("", "") if isinstance(hint, Mapping) else hint
+
+
+def _items_text(got: Any) -> str:
+    return f"{len(got)} items" if isinstance(got, (tuple, list)) else format_value(got)
+
+
+def _dtype_hint(expected: np.dtype, got: np.dtype) -> str:
+    if got.kind in "biu" and expected.kind == "f":
+        return (
+            f"your result has the integer dtype {got}: an integer input (x or dout) must give "
+            "a float64 result. Multiplying integers keeps them integers; promote, e.g. with "
+            "np.where(mask, dout, 0.0) or dout * mask.astype(float)."
+        )
+    if expected == np.float32 and got.kind == "f":
+        return (
+            "float32 in must give float32 out: a float64 constant or np.asarray(x, dtype=float) "
+            "turned your result into float64."
+        )
+    if expected == np.float64 and got.kind == "f":
+        return "this input is float64 (or an integer, promoted to float64): keep float64."
+    return _HINT_DTYPE
 
 
 def _same_structure_equal(a: Any, b: Any) -> bool:
@@ -232,7 +336,8 @@ def _same_structure_equal(a: Any, b: Any) -> bool:
             return bool(np.array_equal(a, b, equal_nan=True))
         return bool(np.array_equal(a, b))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same_structure_equal(x, y) for x, y in zip(a, b))
+        pairs = zip(a, b, strict=False)
+        return len(a) == len(b) and all(_same_structure_equal(x, y) for x, y in pairs)
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same_structure_equal(a[k], b[k]) for k in a)
     try:
@@ -248,13 +353,14 @@ def _first_changed_input(
         names = list(inspect.signature(reference).parameters)
     except (TypeError, ValueError):
         names = []
-    for i, (b, a) in enumerate(zip(before, after)):
+    for i, (b, a) in enumerate(zip(before, after, strict=False)):
         if not _same_structure_equal(b, a):
             name = names[i] if i < len(names) else f"argument {i}"
             return f"{name} was {format_value(b)}, is now {format_value(a)}"
     for key in kw_before:
         if not _same_structure_equal(kw_before[key], kw_after.get(key)):
-            return f"{key} was {format_value(kw_before[key])}, is now {format_value(kw_after.get(key))}"
+            was, now = format_value(kw_before[key]), format_value(kw_after.get(key))
+            return f"{key} was {was}, is now {now}"
     return None
 
 
@@ -266,10 +372,14 @@ def _compare(
     rtol: float,
     atol: float,
     rtol32: float,
-    hint: str,
+    hint: str | Mapping[str, str],
     elementwise_input: Any,
+    output_names: Sequence[str] | None = None,
 ) -> None:
     """Raise :class:`_Verdict` with the "wrong" line body if ``got`` differs."""
+    got = _plain(got)
+    if isinstance(hint, Mapping) and not isinstance(expected, (tuple, list)):
+        hint = hint.get("", "")
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
             raise _Verdict(
@@ -278,11 +388,13 @@ def _compare(
             )
         if got.dtype != expected.dtype:
             raise _Verdict(
-                f"expected dtype {expected.dtype}, got {got.dtype}{where}. Hint: {_HINT_DTYPE}"
+                f"expected dtype {expected.dtype}, got {got.dtype}{where}. "
+                f"Hint: {_dtype_hint(expected.dtype, got.dtype)}"
             )
         if got.shape != expected.shape:
             raise _Verdict(
-                f"expected shape {expected.shape}, got shape {got.shape}{where}. Hint: {_HINT_SHAPE}"
+                f"expected shape {expected.shape}, got shape {got.shape}{where}. "
+                f"Hint: {_HINT_SHAPE}"
             )
         if expected.dtype.kind not in "fc":
             bad = expected != got
@@ -295,8 +407,9 @@ def _compare(
         if np.any(bad):
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             at = ""
-            if isinstance(elementwise_input, np.ndarray) and elementwise_input.shape == expected.shape:
-                at = f" (first difference at x={format_value(elementwise_input[index])}:"
+            x_in = elementwise_input
+            if isinstance(x_in, np.ndarray) and x_in.shape == expected.shape:
+                at = f" (first difference at x={format_value(x_in[index])}:"
             else:
                 at = f" (first difference at index {index if len(index) != 1 else index[0]}:"
             at += f" {_expected_got(expected[index], got[index])})"
@@ -316,13 +429,15 @@ def _compare(
             n = len(expected)
             raise _Verdict(
                 f"expected a {type(expected).__name__} of {n} item{'s' if n != 1 else ''}, "
-                f"got {format_value(got) if not isinstance(got, (tuple, list)) else f'{len(got)} items'}"
+                f"got {_items_text(got)}"
                 f"{where}. Hint: return {n} values, e.g. `return a, b`."
             )
-        for i, (e, g) in enumerate(zip(expected, got)):
+        names = output_names or [f"item {i}" for i in range(len(expected))]
+        for name, e, g in zip(names, expected, got, strict=True):
+            item_hint = hint.get(name, hint.get("", "")) if isinstance(hint, Mapping) else hint
             _compare(
-                e, g, where=f"{where} in item {i}", rtol=rtol, atol=atol, rtol32=rtol32,
-                hint=hint, elementwise_input=elementwise_input,
+                e, g, where=f"{where} in {name}", rtol=rtol, atol=atol, rtol32=rtol32,
+                hint=item_hint, elementwise_input=elementwise_input,
             )
         return
     if isinstance(expected, (bool, np.bool_)):
@@ -362,8 +477,9 @@ def check_function(
     rtol: float = 1e-7,
     atol: float = 0.0,
     rtol32: float = 1e-5,
+    output_names: Sequence[str] | None = None,
 ) -> None:
-    """Check ``candidate`` against ``reference`` on ``cases``; print one line, return None.
+    """Check ``candidate`` against ``reference`` on ``cases``; print the verdict, return None.
 
     Parameters
     ----------
@@ -381,6 +497,9 @@ def check_function(
         Infinities must match exactly, NaN matches NaN.
     rtol32
         Relative tolerance for float32 (and smaller) results.
+    output_names
+        Names of the items when the reference returns a tuple (``("dx", "dgamma")``),
+        used in the verdict instead of "item 1".
 
     Notes
     -----
@@ -395,15 +514,30 @@ def check_function(
     >>> check_function(np.abs, np.abs, cases, title="absolute value")
     absolute value: correct - the 1 check passed.
     >>> check_function(np.negative, np.abs, cases, title="absolute value")  # doctest: +ELLIPSIS
-    absolute value: wrong - for x=[-1.0, 0.0, 2.0]: expected [1.0, 0.0, 2.0], got [1.0, -0.0, -2.0] ...
+    absolute value: wrong - for x=[-1.0, 0.0, 2.0]: expected [1.0, 0.0, 2.0], got [1.0,
+        -0.0, -2.0] ...
     """
     try:
-        line = _verdict_line(candidate, reference, cases, title, rtol, atol, rtol32)
+        line = _verdict_line(
+            candidate, reference, cases, title, rtol, atol, rtol32, output_names
+        )
     except Exception as exc:  # a bug in a checker must not break the notebook
-        line = f"{title}: {WRONG} - the checker itself failed ({type(exc).__name__}: {exc}); please report this."
+        line = (
+            f"{title}: {WRONG} - the checker itself failed ({type(exc).__name__}: {exc}); "
+            "please report this."
+        )
     if line.startswith(f"{title}: {WRONG}") and stuck_text(title):
         line = f"{line} {stuck_text(title)}"
-    print(_one_line(line))
+    print(layout(line))
+
+
+def _reference_value(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) -> Any:
+    """The reference result, computed in the checker's own numeric state: whatever
+    ``np.seterr`` or warning filters the notebook has set, they do not reach it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            return reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
 
 
 def _verdict_line(
@@ -414,6 +548,7 @@ def _verdict_line(
     rtol: float,
     atol: float,
     rtol32: float,
+    output_names: Sequence[str] | None = None,
 ) -> str:
     if not callable(candidate):
         return (
@@ -426,7 +561,7 @@ def _verdict_line(
         args_before = copy.deepcopy(args)
         kwargs_before = copy.deepcopy(kwargs)
         call = _describe_call(reference, args_before, kwargs_before)
-        expected = reference(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+        expected = _reference_value(reference, args, kwargs)
 
         got, exc, warning = _run_guarded(candidate, args, kwargs)
         if isinstance(exc, NotImplementedError):
@@ -435,24 +570,34 @@ def _verdict_line(
                 "with your code, then run the cell again."
             )
         prefix = f"{title}: {WRONG} - for {call}: "
+        if isinstance(exc, TimeLimitExceeded):
+            return prefix + (
+                f"your code ran for more than {TIME_LIMIT:g} s and was stopped. Hint: look for "
+                "a Python loop over elements or an endless loop; use whole-array numpy operations."
+            )
         if exc is not None:
-            return prefix + f"expected {format_value(expected)}, but your code raised {type(exc).__name__}: {exc}. Hint: {_HINT_EXCEPTION}"
+            return prefix + (
+                f"expected {format_value(expected)}, but your code raised "
+                f"{type(exc).__name__}: {exc}. Hint: {_HINT_EXCEPTION}"
+            )
         if warning is not None:
             msg = f"{warning.category.__name__}: {warning.message}"
             return prefix + (
                 f"expected {format_value(expected)}, but your code warned {msg}. "
-                f"Hint: {_HINT_WARNING}" + (f" {case.hint}" if case.hint else "")
+                f"Hint: {_HINT_WARNING} {_general_hint(case.hint)}"
             )
         changed = _first_changed_input(reference, args_before, args, kwargs_before, kwargs)
         if changed is not None:
             return prefix + f"your code modified its input ({changed}). Hint: {_HINT_MUTATION}"
         elementwise = args_before[0] if args_before else None
         try:
-            _compare(
-                expected, got, where="", rtol=rtol, atol=atol, rtol32=rtol32,
-                hint=case.hint, elementwise_input=elementwise,
-            )
+            with np.errstate(all="ignore"):
+                _compare(
+                    expected, got, where="", rtol=rtol, atol=atol, rtol32=rtol32,
+                    hint=case.hint, elementwise_input=elementwise, output_names=output_names,
+                )
         except _Verdict as verdict:
             return prefix + str(verdict)
     n = len(cases)
-    return f"{title}: {CORRECT} - " + ("the 1 check passed." if n == 1 else f"all {n} checks passed.")
+    passed = "the 1 check passed." if n == 1 else f"all {n} checks passed."
+    return f"{title}: {CORRECT} - {passed}"
