@@ -16,14 +16,18 @@ On a :class:`course_lib.layers.Sequential` model:
 - :func:`activation_outputs` and :func:`layer_statistics` -- the output of every
   activation layer on one forward pass, and its statistics (signal propagation);
 - :func:`gradient_norms_per_layer` -- the norm of the loss gradient with respect
-  to every weight matrix after one backward pass (gradient flow).
+  to every layer's parameters after one backward pass (gradient flow).
 
-Deep models to analyse are built with :func:`course_lib.layers.mlp`.
+Deep models to analyse are built with :func:`course_lib.layers.mlp`. Statistics are
+computed in float64; arrays beyond 1e150 are scaled before squaring so nothing overflows.
+
+Examples
+--------
+>>> dead_unit_fraction(np.array([[0.0, 1.0], [0.0, 2.0]]))
+0.5
 
 Used by notebooks 03 (dead ReLUs), 04 (vanishing gradients of the sigmoid) and
-05 (activations with and without batch normalisation); written for 08 (gradient
-flow per activation), 10 (signal propagation through deep networks) and 11
-(hidden-state statistics of recurrent networks) as well.
+05 (activations with and without batch normalisation).
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course_lib import activations as act
-from course_lib.activations import as_float_array, real_parameter
 from course_lib.layers import Activation, AdaptiveSwish, PReLU, Sequential
+from course_lib.validation import as_float_array, float64_array, real, shape_error
 
 __all__ = [
     "ACTIVATION_LAYERS",
@@ -57,32 +61,31 @@ ACTIVATION_LAYERS = (Activation, PReLU, AdaptiveSwish)
 _HUGE = 1e150
 
 
-def _finite(arr: np.ndarray, name: str) -> np.ndarray:
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"{name} must be finite, got an array with NaN or inf "
-            "(did the forward or backward pass overflow?)"
+def _batch(values: ArrayLike, name: str, where: str) -> np.ndarray:
+    """A finite float64 copy of an array of shape (N, units...), N >= 1, at least one unit."""
+    arr = float64_array(values, name, where=where, finite=True)
+    if arr.ndim < 2 or arr.size == 0:
+        raise shape_error(
+            arr.shape, "(N, D) or (N, ...) with at least one sample and one unit", name,
+            where=where,
         )
     return arr
 
 
-def _batch(values: ArrayLike, name: str) -> np.ndarray:
-    """Check an array of shape (N, units...) with N >= 1 and at least one unit."""
-    arr = as_float_array(values, name)
-    if arr.ndim < 2 or arr.size == 0:
-        raise ValueError(
-            f"{name} must have shape (N, D) (or (N, ...)): one row per sample, at least one "
-            f"sample and one unit; got shape {arr.shape}"
-        )
-    return _finite(arr, name)
-
-
-def _require_sequential(model: Any) -> Sequential:
+def _require_sequential(model: Any, where: str) -> Sequential:
     if not isinstance(model, Sequential):
         raise TypeError(
-            f"model must be a course_lib.layers.Sequential, got {type(model).__name__}"
+            f"{where}: model must be a course_lib.layers.Sequential; got {type(model).__name__}"
         )
     return model
+
+
+def _norm(arr: np.ndarray) -> float:
+    """Frobenius norm in float64; arrays beyond 1e150 are scaled first so squares fit."""
+    scale = float(np.max(np.abs(arr), initial=0.0))
+    if scale > _HUGE:
+        return scale * float(np.linalg.norm(arr / scale))
+    return float(np.linalg.norm(arr))
 
 
 def dead_units(activations: ArrayLike) -> np.ndarray:
@@ -120,7 +123,11 @@ def dead_units(activations: ArrayLike) -> np.ndarray:
     >>> dead_units(h)
     array([ True, False, False])
     """
-    arr = _batch(activations, "activations")
+    return _dead_units(activations, "dead_units()")
+
+
+def _dead_units(activations: ArrayLike, where: str) -> np.ndarray:
+    arr = _batch(activations, "activations", where)
     return np.all(arr == 0, axis=0)
 
 
@@ -150,7 +157,7 @@ def dead_unit_fraction(activations: ArrayLike) -> float:
     ...                              [0.0, 0.0, 2.0, 0.0]]))
     0.5
     """
-    return float(np.mean(dead_units(activations)))
+    return float(np.mean(_dead_units(activations, "dead_unit_fraction()")))
 
 
 def saturation_fraction(
@@ -196,14 +203,15 @@ def saturation_fraction(
     >>> saturation_fraction(np.array([-6.0, -1.0, 0.0, 3.0]), "relu")
     0.75
     """
+    where = "saturation_fraction()"
     spec = act.get(activation)
-    z = as_float_array(pre_activations, "pre_activations")
+    z = as_float_array(pre_activations, "pre_activations", where=where)
     if z.size == 0:
-        raise ValueError("pre_activations must hold at least one value, got an empty array")
-    _finite(z, "pre_activations")
-    tau = real_parameter("saturation_fraction", "threshold", threshold)
-    if tau <= 0:
-        raise ValueError(f"saturation_fraction: threshold must be > 0, got {tau}")
+        raise shape_error(z.shape, "any shape with at least one value", "pre_activations",
+                          where=where)
+    if not np.all(np.isfinite(z)):
+        raise ValueError(f"{where}: pre_activations must contain only finite values")
+    tau = real(threshold, "threshold", where=where, low=0.0, low_open=True)
     slope = spec.derivative(z, **params)
     return float(np.mean(np.abs(slope) < tau))
 
@@ -257,7 +265,7 @@ def activation_statistics(activations: ArrayLike) -> ActivationStatistics:
     >>> activation_statistics(np.array([[0.0, 1.0], [0.0, 3.0]]))
     ActivationStatistics(mean=1.0, std=1.224744871391589, zero_fraction=0.5, dead_fraction=0.5)
     """
-    arr = _batch(activations, "activations").astype(np.float64, copy=False)
+    arr = _batch(activations, "activations", "activation_statistics()")
     scale = float(np.max(np.abs(arr)))
     if scale > _HUGE:
         scaled = arr / scale
@@ -307,10 +315,8 @@ def activation_outputs(model: Sequential, x: ArrayLike) -> list[np.ndarray]:
     """
     h: Any = x
     outputs = []
-    for layer in _require_sequential(model):
+    for layer in _require_sequential(model, "activation_outputs()"):
         h = layer.forward(h)
-        if isinstance(h, tuple):  # e.g. SelfAttention returns (output, weights)
-            h = h[0]
         if isinstance(layer, ACTIVATION_LAYERS):
             outputs.append(h)
     return outputs
@@ -348,21 +354,23 @@ def layer_statistics(model: Sequential, x: ArrayLike) -> list[ActivationStatisti
 def gradient_norms_per_layer(
     model: Sequential, loss: Any, x: ArrayLike, y: ArrayLike
 ) -> list[float]:
-    r"""Norm of the loss gradient with respect to each weight matrix, after one backward pass.
+    r"""Norm of the loss gradient with respect to each layer's parameters, after one backward pass.
 
     .. math::
 
-        g_l = \Big\lVert \frac{\partial L}{\partial W_l} \Big\rVert_F
-        = \sqrt{\sum_{i,j} \Big(\frac{\partial L}{\partial (W_l)_{ij}}\Big)^2 }
+        g_l = \sqrt{\sum_{p \in \text{params}_l} \Big\lVert \frac{\partial L}{\partial p}
+        \Big\rVert_F^2}
 
-    for every top-level layer with a weight ``W`` (:class:`~course_lib.layers.Linear`,
-    :class:`~course_lib.layers.Conv2D`), in order from the input side. Runs
-    ``loss.forward(model.forward(x), y)`` and ``model.backward(loss.backward())``
-    once, in the model's current mode; the layers' ``grads`` hold the gradients
-    of this pass afterwards (no weight is changed). If :math:`g_l` shrinks
-    geometrically towards the input, the early layers barely learn (vanishing
-    gradients); if it grows, they explode. Computed in float64; a gradient
-    beyond 1e150 is scaled first so that squaring cannot overflow.
+    for every top-level layer that has parameters, in order from the input side: every
+    entry of its ``params`` counts (``W`` and ``b`` of a :class:`~course_lib.layers.Linear`,
+    ``gamma`` and ``beta`` of a :class:`~course_lib.layers.BatchNorm1d`, ``Wx``, ``Wh`` and
+    ``b`` of an :class:`~course_lib.layers.RNN`, ``Wq``, ``Wk``, ``Wv`` of a
+    :class:`~course_lib.layers.SelfAttention`, ...). Layers without parameters are skipped.
+    Runs ``loss.forward(model.forward(x), y)`` and ``model.backward(loss.backward())`` once,
+    in the model's current mode; afterwards the layers' ``grads`` hold the gradients of this
+    pass (no weight is changed). If :math:`g_l` shrinks geometrically towards the input, the
+    early layers barely learn (vanishing gradients); if it grows, they explode. Computed in
+    float64; a gradient beyond 1e150 is scaled first so that squaring cannot overflow.
 
     Parameters
     ----------
@@ -370,14 +378,15 @@ def gradient_norms_per_layer(
     loss : loss object
         With ``forward(prediction, target)`` and ``backward()``, e.g.
         :class:`course_lib.losses.SoftmaxCrossEntropy`.
-    x : array_like, shape (N, D)
+    x : array_like
+        A batch of inputs for the model's first layer, e.g. shape (N, D).
     y : array_like
         Targets for ``loss`` (class labels of shape (N,) for cross-entropy).
 
     Returns
     -------
     list of float
-        One norm per weight matrix.
+        One norm per layer with parameters.
 
     Raises
     ------
@@ -388,23 +397,28 @@ def gradient_norms_per_layer(
     --------
     >>> from course_lib.layers import mlp
     >>> from course_lib.losses import SoftmaxCrossEntropy
-    >>> model = mlp([4, 8, 8, 3], "tanh", init="xavier", rng=0)
+    >>> model = mlp([4, 8, 8, 3], "tanh", weight_init="xavier", rng=0)
     >>> x, y = np.random.default_rng(1).normal(size=(16, 4)), np.arange(16) % 3
     >>> norms = gradient_norms_per_layer(model, SoftmaxCrossEntropy(), x, y)
     >>> len(norms)
     3
     """
-    model = _require_sequential(model)
+    where = "gradient_norms_per_layer()"
+    model = _require_sequential(model, where)
     loss.forward(model.forward(x), y)
     model.backward(loss.backward())
     norms = []
     for i, layer in enumerate(model):
-        if "W" not in layer.params:
+        if not layer.params:
             continue
-        grad = _finite(np.asarray(layer.grads["W"], dtype=np.float64), f"the gradient of layer {i}")
-        scale = float(np.max(np.abs(grad), initial=0.0))
-        if scale > _HUGE:
-            norms.append(scale * float(np.linalg.norm(grad / scale)))
-        else:
-            norms.append(float(np.linalg.norm(grad)))
+        per_parameter = []
+        for name in layer.params:
+            grad = np.asarray(layer.grads[name], dtype=np.float64)
+            if not np.all(np.isfinite(grad)):
+                raise ValueError(
+                    f"{where}: the gradient of layer {i} ({name!r}) must be finite; got NaN or "
+                    "inf (did the forward or backward pass overflow?)"
+                )
+            per_parameter.append(_norm(grad))
+        norms.append(_norm(np.array(per_parameter)))
     return norms

@@ -1,9 +1,9 @@
 r"""Small data sets for the course: sklearn's digits and seeded synthetic sets.
 
 Nothing is downloaded: the digits ship with scikit-learn, everything else is
-generated from a seed, so every notebook sees the same numbers on every run.
-All functions return plain numpy arrays: features as float64, class labels as
-int64.
+generated from ``rng=`` (an int seed or a ``numpy.random.Generator``), so every notebook
+sees the same numbers on every run. All functions return plain numpy arrays: features as
+float64, class labels as int64.
 
 - :func:`load_digits_split` -- 8x8 handwritten digits, stratified train/test split,
   scaled; flat ``(N, 64)`` or images ``(N, 1, 8, 8)``.
@@ -14,8 +14,8 @@ int64.
   extrapolation experiments.
 - :func:`one_hot` -- integer labels to one-hot rows.
 
-Used by notebooks 01, 03, 05, 07, 08, 09, 10, 11, 14 and by the tests of
-``course_lib.layers`` and ``course_lib.train``.
+Used by notebooks 01, 03, 04 and 05 and by the tests of ``course_lib.layers`` and
+``course_lib.train``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from course_lib.validation import check_shape, choice, integer, integer_array, make_rng, real
 
 __all__ = [
     "DigitsSplit",
@@ -52,26 +54,17 @@ class DigitsSplit(NamedTuple):
     y_test: np.ndarray
 
 
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _check_nonneg(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not (np.isfinite(value) and value >= 0.0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
+def _sklearn_seed(rng: int | np.random.Generator | None, where: str) -> int | None:
+    """scikit-learn's ``random_state``: the int seed itself, or one drawn from a Generator."""
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**32 - 1))
+    make_rng(rng, where=where)  # the usual TypeError / ValueError for anything else
+    return None if rng is None else int(rng)
 
 
 def load_digits_split(
     test_size: float = 0.2,
-    seed: int = 0,
+    rng: int | np.random.Generator = 0,
     scaling: Scaling = "unit",
     images: bool = False,
 ) -> DigitsSplit:
@@ -90,8 +83,8 @@ def load_digits_split(
     ----------
     test_size : float, default 0.2
         Fraction in (0, 1) of the samples held out (0.2 gives 360 test images).
-    seed : int, default 0
-        Seed of the split.
+    rng : int or numpy.random.Generator, default 0
+        Seed of the split (scikit-learn's ``random_state``); a Generator supplies a seed.
     scaling : {"unit", "symmetric", "standard", "none"}, default "unit"
     images : bool, default False
         If True the features are images for a CNN, shaped ``(N, 1, 8, 8)``
@@ -106,19 +99,17 @@ def load_digits_split(
 
     Examples
     --------
-    >>> X_train, X_test, y_train, y_test = load_digits_split(seed=0)
+    >>> X_train, X_test, y_train, y_test = load_digits_split(rng=0)
     >>> X_train.shape, X_test.shape, y_test.dtype
     ((1437, 64), (360, 64), dtype('int64'))
     >>> load_digits_split(images=True).X_test.shape
     (360, 1, 8, 8)
     """
-    if isinstance(test_size, bool) or not isinstance(test_size, (float, np.floating)):
-        raise TypeError(f"test_size must be a float in (0, 1), got {type(test_size).__name__}")
-    if not 0.0 < float(test_size) < 1.0:
-        raise ValueError(f"test_size must be in (0, 1), got {test_size!r}")
-    seed = _check_int(seed, "seed", 0)
-    if scaling not in _SCALINGS:
-        raise ValueError(f"scaling must be one of {_SCALINGS}, got {scaling!r}")
+    where = "load_digits_split()"
+    test_size = real(test_size, "test_size", where=where, low=0.0, high=1.0, low_open=True,
+                     high_open=True)
+    seed = _sklearn_seed(rng, where)
+    choice(scaling, "scaling", _SCALINGS, where=where)
 
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -127,7 +118,7 @@ def load_digits_split(
     X = np.asarray(digits.data, dtype=np.float64)
     y = np.asarray(digits.target, dtype=np.int64)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=float(test_size), random_state=seed, stratify=y
+        X, y, test_size=test_size, random_state=seed, stratify=y
     )
     if scaling == "unit":
         X_train, X_test = X_train / _DIGITS_MAX, X_test / _DIGITS_MAX
@@ -151,7 +142,7 @@ def load_digits_split(
 
 
 def make_xor(
-    n_samples: int = 200, noise: float = 0.25, seed: int = 0
+    n_samples: int = 200, noise: float = 0.25, rng: int | np.random.Generator = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Four Gaussian clusters at :math:`(\pm1, \pm1)`; label 1 where the signs differ.
 
@@ -164,7 +155,8 @@ def make_xor(
         Number of points (>= 4), spread as evenly as possible over the corners.
     noise : float, default 0.25
         Standard deviation of the Gaussian around each corner.
-    seed : int, default 0
+    rng : int or numpy.random.Generator, default 0
+        Seed or generator of the noise.
 
     Returns
     -------
@@ -180,19 +172,19 @@ def make_xor(
     >>> X[:4].tolist(), y[:4].tolist()
     ([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]], [0, 1, 1, 0])
     """
-    n_samples = _check_int(n_samples, "n_samples", 4)
-    noise = _check_nonneg(noise, "noise")
-    seed = _check_int(seed, "seed", 0)
-    rng = np.random.default_rng(seed)
+    where = "make_xor()"
+    n_samples = integer(n_samples, "n_samples", where=where, minimum=4)
+    noise = real(noise, "noise", where=where, low=0.0)
+    generator = make_rng(rng, where=where)
     corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
     labels = np.array([0, 1, 1, 0], dtype=np.int64)
     which = np.arange(n_samples) % 4
-    X = corners[which] + noise * rng.standard_normal((n_samples, 2))
+    X = corners[which] + noise * generator.standard_normal((n_samples, 2))
     return X, labels[which]
 
 
 def make_moons(
-    n_samples: int = 200, noise: float = 0.1, seed: int = 0
+    n_samples: int = 200, noise: float = 0.1, rng: int | np.random.Generator = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's ``make_moons``), seeded.
 
@@ -202,7 +194,9 @@ def make_moons(
         Total number of points (>= 2), half per moon.
     noise : float, default 0.1
         Standard deviation of the Gaussian noise added to the points.
-    seed : int, default 0
+    rng : int or numpy.random.Generator, default 0
+        Seed (scikit-learn's ``random_state``, so an int gives scikit-learn's exact points)
+        or a Generator that supplies one.
 
     Returns
     -------
@@ -213,13 +207,14 @@ def make_moons(
 
     Examples
     --------
-    >>> X, y = make_moons(100, seed=1)
+    >>> X, y = make_moons(100, rng=1)
     >>> X.shape, sorted(set(y.tolist()))
     ((100, 2), [0, 1])
     """
-    n_samples = _check_int(n_samples, "n_samples", 2)
-    noise = _check_nonneg(noise, "noise")
-    seed = _check_int(seed, "seed", 0)
+    where = "make_moons()"
+    n_samples = integer(n_samples, "n_samples", where=where, minimum=2)
+    noise = real(noise, "noise", where=where, low=0.0)
+    seed = _sklearn_seed(rng, where)
     from sklearn.datasets import make_moons as sklearn_make_moons
 
     X, y = sklearn_make_moons(n_samples=n_samples, noise=noise, random_state=seed)
@@ -227,7 +222,10 @@ def make_moons(
 
 
 def make_spirals(
-    n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, seed: int = 0
+    n_per_class: int = 100,
+    n_classes: int = 3,
+    noise: float = 0.2,
+    rng: int | np.random.Generator = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""``n_classes`` interleaved spiral arms in the plane.
 
@@ -243,7 +241,8 @@ def make_spirals(
         Number of arms (>= 2).
     noise : float, default 0.2
         Angular noise (radians).
-    seed : int, default 0
+    rng : int or numpy.random.Generator, default 0
+        Seed or generator of the noise.
 
     Returns
     -------
@@ -259,14 +258,14 @@ def make_spirals(
     >>> X.shape, int(y.max())
     ((200, 2), 3)
     """
-    n_per_class = _check_int(n_per_class, "n_per_class", 2)
-    n_classes = _check_int(n_classes, "n_classes", 2)
-    noise = _check_nonneg(noise, "noise")
-    seed = _check_int(seed, "seed", 0)
-    rng = np.random.default_rng(seed)
+    where = "make_spirals()"
+    n_per_class = integer(n_per_class, "n_per_class", where=where, minimum=2)
+    n_classes = integer(n_classes, "n_classes", where=where, minimum=2)
+    noise = real(noise, "noise", where=where, low=0.0)
+    generator = make_rng(rng, where=where)
     r = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
     y = np.repeat(np.arange(n_classes, dtype=np.int64), n_per_class)
-    theta = 4.0 * r + 2.0 * np.pi * y / n_classes + noise * rng.standard_normal(r.size)
+    theta = 4.0 * r + 2.0 * np.pi * y / n_classes + noise * generator.standard_normal(r.size)
     X = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
     return X, y
 
@@ -276,7 +275,7 @@ def make_periodic(
     x_min: float = -6.0,
     x_max: float = 6.0,
     noise: float = 0.05,
-    seed: int = 0,
+    rng: int | np.random.Generator = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Noisy samples of a periodic signal, :math:`y = \sin(x) + 0.5\sin(2x)`.
 
@@ -292,7 +291,8 @@ def make_periodic(
         Interval, ``x_min < x_max``; x is drawn uniformly from it.
     noise : float, default 0.05
         Standard deviation of the Gaussian noise added to y.
-    seed : int, default 0
+    rng : int or numpy.random.Generator, default 0
+        Seed or generator of x and of the noise.
 
     Returns
     -------
@@ -307,15 +307,16 @@ def make_periodic(
     >>> bool(np.allclose(y, np.sin(x) + 0.5 * np.sin(2 * x)))
     True
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    noise = _check_nonneg(noise, "noise")
-    seed = _check_int(seed, "seed", 0)
-    x_min, x_max = float(x_min), float(x_max)
-    if not (np.isfinite(x_min) and np.isfinite(x_max) and x_min < x_max):
-        raise ValueError(f"need finite x_min < x_max, got x_min={x_min}, x_max={x_max}")
-    rng = np.random.default_rng(seed)
-    x = np.sort(rng.uniform(x_min, x_max, n_samples))
-    y = np.sin(x) + 0.5 * np.sin(2.0 * x) + noise * rng.standard_normal(n_samples)
+    where = "make_periodic()"
+    n_samples = integer(n_samples, "n_samples", where=where, minimum=1)
+    noise = real(noise, "noise", where=where, low=0.0)
+    x_min = real(x_min, "x_min", where=where)
+    x_max = real(x_max, "x_max", where=where)
+    if not x_min < x_max:
+        raise ValueError(f"{where}: x_min must be < x_max; got x_min={x_min}, x_max={x_max}")
+    generator = make_rng(rng, where=where)
+    x = np.sort(generator.uniform(x_min, x_max, n_samples))
+    y = np.sin(x) + 0.5 * np.sin(2.0 * x) + noise * generator.standard_normal(n_samples)
     return x[:, None], y[:, None]
 
 
@@ -325,7 +326,7 @@ def one_hot(y: ArrayLike, num_classes: int | None = None) -> np.ndarray:
     Parameters
     ----------
     y : array_like of int, shape (N,)
-        Labels in ``0 .. num_classes - 1``.
+        Labels in ``0 .. num_classes - 1`` (whole-number floats such as ``2.0`` are accepted).
     num_classes : int, optional
         Number of classes; default ``max(y) + 1``.
 
@@ -339,18 +340,13 @@ def one_hot(y: ArrayLike, num_classes: int | None = None) -> np.ndarray:
     >>> one_hot([0, 2], 3).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    labels = np.asarray(y)
-    if labels.ndim != 1:
-        raise ValueError(f"y must have shape (N,), got {labels.shape}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"y must hold integer labels, got dtype {labels.dtype}")
+    where = "one_hot()"
+    labels = check_shape(integer_array(y, "y", where=where, low=0), (None,), "y", where=where)
     if num_classes is None:
         num_classes = int(labels.max()) + 1 if labels.size else 0
-    num_classes = _check_int(num_classes, "num_classes", 1 if labels.size else 0)
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"labels must be in 0..{num_classes - 1}, got min {labels.min()}, max {labels.max()}"
-        )
+    num_classes = integer(num_classes, "num_classes", where=where,
+                          minimum=1 if labels.size else 0)
+    integer_array(labels, "y", where=where, high=num_classes)
     out = np.zeros((labels.size, num_classes), dtype=np.float64)
     out[np.arange(labels.size), labels] = 1.0
     return out

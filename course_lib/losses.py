@@ -1,20 +1,34 @@
-r"""Loss functions with their gradients, and the stable softmax they rely on.
+r"""Loss functions with their gradients: mean squared error and softmax cross-entropy.
 
-- :func:`softmax`, :func:`log_softmax` -- pure functions, stable for any finite input
-  (the max-shift trick).
 - :class:`MSELoss` -- mean squared error.
 - :class:`SoftmaxCrossEntropy` -- softmax followed by the negative log-likelihood of
-  integer class labels, with the combined gradient :math:`(p - \text{onehot}(y))/N`.
+  integer class labels, with the combined gradient :math:`(p - \mathrm{onehot}(y))/N`.
 - :func:`accuracy` -- fraction of rows whose arg-max is the label.
 
-A loss object follows the layer contract of :mod:`course_lib.layers`:
-``loss.forward(prediction, target)`` returns a Python float and caches what
-``loss.backward()`` needs; ``backward()`` returns the gradient with respect to
-the prediction (a new array); neither call modifies its arguments; ``backward``
-before ``forward`` raises ``RuntimeError``.
+A loss is *not* a layer. Its contract:
 
-Used by notebooks 01, 03, 05, 07, 08, 09, 10, 11, 12, 14, by
-:mod:`course_lib.layers` (softmax in attention) and by :mod:`course_lib.train`.
+- ``loss.forward(prediction, target)`` (or ``loss(prediction, target)``) returns the loss
+  as a Python float and caches what the gradient needs;
+- ``loss.backward()`` takes no argument (the loss is where backpropagation starts, so
+  there is no upstream gradient) and returns :math:`\partial L / \partial\,\mathrm{prediction}`,
+  a new array of the prediction's shape and dtype, ready for ``model.backward(...)``;
+- a loss has no ``params`` or ``grads``; neither call modifies its arguments; ``backward``
+  before ``forward`` raises ``RuntimeError``.
+
+A training step therefore reads ``loss.forward(model.forward(x), y)`` then
+``model.backward(loss.backward())``. Softmax itself lives in
+:mod:`course_lib.activations` (:func:`~course_lib.activations.softmax`,
+:func:`~course_lib.activations.log_softmax`).
+
+Examples
+--------
+>>> loss = SoftmaxCrossEntropy()
+>>> round(loss(np.array([[2.0, 0.0]]), np.array([0])), 6)
+0.126928
+>>> loss.backward().round(6)
+array([[-0.119203,  0.119203]])
+
+Used by notebooks 01, 03 and 04 and by :mod:`course_lib.train`.
 """
 
 from __future__ import annotations
@@ -24,86 +38,35 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.activations import as_float_array
+from course_lib.activations import log_softmax
+from course_lib.validation import as_float_array, check_shape, integer_array
 
-__all__ = ["softmax", "log_softmax", "accuracy", "MSELoss", "SoftmaxCrossEntropy"]
-
-
-def softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
-    r"""Softmax along ``axis``, :math:`p_i = e^{z_i - m} / \sum_j e^{z_j - m}`.
-
-    Subtracting :math:`m = \max_j z_j` changes nothing mathematically and keeps
-    every exponent :math:`\le 0`, so nothing overflows (the naive
-    :math:`e^{z_i}/\sum_j e^{z_j}` returns NaN for :math:`z = 1000`). Entries equal
-    to ``-inf`` (a mask) get probability 0, provided each slice has a finite entry.
-
-    Parameters
-    ----------
-    z : array_like
-        Scores (logits), any shape.
-    axis : int, default -1
-        Axis that sums to one.
-
-    Returns
-    -------
-    numpy.ndarray
-        Same shape and floating dtype as ``z``.
-
-    Examples
-    --------
-    >>> softmax([1000.0, 1000.0])
-    array([0.5, 0.5])
-    """
-    z = as_float_array(z, "z")
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+__all__ = ["MSELoss", "SoftmaxCrossEntropy", "accuracy"]
 
 
-def log_softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
-    r"""Log of the softmax, :math:`z_i - m - \log\sum_j e^{z_j - m}`, with :math:`m = \max_j z_j`.
-
-    Never takes the log of a rounded-to-zero probability, so very negative
-    log-probabilities stay exact (``log(softmax(z))`` gives ``-inf`` instead).
-
-    Examples
-    --------
-    >>> log_softmax([0.0, -1000.0])
-    array([    0., -1000.])
-    """
-    z = as_float_array(z, "z")
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-def _labels(y: ArrayLike, n: int, num_classes: int) -> np.ndarray:
-    labels = np.asarray(y)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"target must hold integer class labels, got dtype {labels.dtype}")
-    if labels.shape != (n,):
-        raise ValueError(f"target must have shape ({n},) to match the logits, got {labels.shape}")
-    if n and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"target labels must be in 0..{num_classes - 1}, got min {labels.min()}, "
-            f"max {labels.max()}"
-        )
-    return labels.astype(np.intp)
+def _labels(y: ArrayLike, n: int, num_classes: int, where: str) -> np.ndarray:
+    """Class labels: an int64 array of shape (n,) with values in 0..num_classes-1."""
+    labels = integer_array(y, "target", where=where, low=0, high=num_classes)
+    return check_shape(labels, (n,), "target", where=where)
 
 
 def accuracy(scores: ArrayLike, y: ArrayLike) -> float:
     """Fraction of rows of ``scores`` (N, C) whose arg-max equals the label ``y`` (N,).
+
+    Raises ``TypeError`` for labels that are not integers (a ragged list included) and
+    ``ValueError`` for a shape that does not match or a label outside ``0..C-1``.
 
     Examples
     --------
     >>> accuracy([[0.1, 0.9], [0.8, 0.2]], [1, 1])
     0.5
     """
-    scores = as_float_array(scores, "scores")
-    if scores.ndim != 2:
-        raise ValueError(f"scores must have shape (N, C), got {scores.shape}")
-    labels = _labels(y, scores.shape[0], scores.shape[1])
+    where = "accuracy()"
+    scores = check_shape(as_float_array(scores, "scores", where=where), (None, None), "scores",
+                         where=where)
     if scores.shape[0] == 0:
-        raise ValueError("scores must have at least one row")
+        raise ValueError(f"{where}: scores must have at least one row; got shape {scores.shape}")
+    labels = _labels(y, scores.shape[0], scores.shape[1], where)
     return float(np.mean(np.argmax(scores, axis=1) == labels))
 
 
@@ -154,14 +117,17 @@ class MSELoss(_Loss):
     """
 
     def forward(self, prediction: ArrayLike, target: ArrayLike) -> float:
-        pred = as_float_array(prediction, "prediction")
-        tgt = as_float_array(target, "target")
+        """Mean squared error of ``prediction`` against ``target``, as a Python float."""
+        where = "MSELoss.forward()"
+        pred = as_float_array(prediction, "prediction", where=where)
+        tgt = as_float_array(target, "target", where=where)
         if tgt.shape != pred.shape:
             raise ValueError(
-                f"target must have the shape of the prediction, {pred.shape}, got {tgt.shape}"
+                f"{where}: target must have the shape of the prediction, {pred.shape}; "
+                f"got {tgt.shape}"
             )
         if pred.size == 0:
-            raise ValueError("prediction must not be empty")
+            raise ValueError(f"{where}: prediction must not be empty; got shape {pred.shape}")
         diff = pred - tgt.astype(pred.dtype, copy=False)
         self._cache = diff
         return float(np.mean(np.square(diff, dtype=np.float64)))
@@ -177,10 +143,10 @@ class SoftmaxCrossEntropy(_Loss):
 
     .. math::
 
-        L = -\frac{1}{N}\sum_{n=1}^{N} \log \operatorname{softmax}(z_n)_{y_n}, \qquad
+        L = -\frac{1}{N}\sum_{n=1}^{N} \log \mathrm{softmax}(z_n)_{y_n}, \qquad
         \frac{\partial L}{\partial z_{nc}} = \frac{p_{nc} - [c = y_n]}{N},
 
-    with :math:`p = \operatorname{softmax}(z)`. The loss uses :func:`log_softmax`
+    with :math:`p = \mathrm{softmax}(z)`. The loss uses :func:`log_softmax`
     (max-shift, no log of a rounded zero), so logits of any finite size give a
     finite loss. The gradient is the combined one: softmax and log-likelihood
     are never differentiated separately (which would divide by :math:`p`).
@@ -201,10 +167,16 @@ class SoftmaxCrossEntropy(_Loss):
     """
 
     def forward(self, prediction: ArrayLike, target: ArrayLike) -> float:
-        logits = as_float_array(prediction, "prediction")
-        if logits.ndim != 2 or logits.shape[0] == 0 or logits.shape[1] == 0:
-            raise ValueError(f"prediction (logits) must have shape (N, C), got {logits.shape}")
-        labels = _labels(target, logits.shape[0], logits.shape[1])
+        """Mean cross-entropy of the logits ``prediction`` for the labels ``target``."""
+        where = "SoftmaxCrossEntropy.forward()"
+        logits = as_float_array(prediction, "prediction", where=where)
+        check_shape(logits, (None, None), "prediction (logits)", where=where)
+        if logits.shape[0] == 0 or logits.shape[1] == 0:
+            raise ValueError(
+                f"{where}: prediction (logits) must have N >= 1 rows and C >= 1 classes; "
+                f"got shape {logits.shape}"
+            )
+        labels = _labels(target, logits.shape[0], logits.shape[1], where)
         logp = log_softmax(logits, axis=1)
         rows = np.arange(logits.shape[0])
         self._cache = (np.exp(logp), labels)

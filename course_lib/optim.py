@@ -9,7 +9,7 @@ gradients. The update formulas are PyTorch's (``torch.optim.SGD`` with
 dampening 0 and ``torch.optim.Adam``), and the tests check them step by step
 against PyTorch.
 
-Used by notebooks 03, 05, 07, 08, 09, 10, 11, 14 and by :func:`course_lib.train.fit`.
+Used by notebooks 01 and 03 and by :func:`course_lib.train.fit`.
 """
 
 from __future__ import annotations
@@ -19,33 +19,23 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.validation import describe, real
+
 __all__ = ["Optimizer", "SGD", "Adam"]
-
-
-def _hyper(
-    value: Any, name: str, low: float = 0.0, high: float = math.inf, open_high: bool = False
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    ok = low <= value < high if open_high else low <= value <= high
-    if not (math.isfinite(value) and ok):
-        bracket = ")" if open_high else "]"
-        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value}")
-    return value
 
 
 class Optimizer:
     """Base class: holds the model and per-parameter state keyed by parameter name."""
 
     def __init__(self, model: Any, lr: float) -> None:
+        where = f"{type(self).__name__}()"
         if not (hasattr(model, "params") and hasattr(model, "grads")):
             raise TypeError(
-                f"model must have params and grads dicts (a layer or Sequential), "
-                f"got {type(model).__name__}"
+                f"{where}: model must have params and grads dicts (a layer or Sequential); "
+                f"got {describe(model)}"
             )
         self.model = model
-        self.lr = _hyper(lr, "lr")
+        self.lr = real(lr, "lr", where=where, low=0.0)
         self.state: dict[str, dict[str, Any]] = {}
 
     def zero_grad(self) -> None:
@@ -57,14 +47,16 @@ class Optimizer:
         missing = [k for k in params if k not in grads]
         if missing:
             raise RuntimeError(
-                f"no gradient for parameter(s) {missing}: call model.backward(dout) before step()"
+                f"{type(self).__name__}.step(): no gradient for parameter(s) {missing}; "
+                "call model.backward(dout) before step()"
             )
         pairs = []
         for key, p in params.items():
             g = np.asarray(grads[key])
             if g.shape != p.shape:
                 raise ValueError(
-                    f"gradient of {key!r} must have the parameter's shape {p.shape}, got {g.shape}"
+                    f"{type(self).__name__}.step(): the gradient of {key!r} must have the "
+                    f"parameter's shape {p.shape}; got {g.shape}"
                 )
             pairs.append((key, p, g))
         return pairs
@@ -111,8 +103,9 @@ class SGD(Optimizer):
         self, model: Any, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
     ) -> None:
         super().__init__(model, lr)
-        self.momentum = _hyper(momentum, "momentum", 0.0, 1.0, open_high=True)
-        self.weight_decay = _hyper(weight_decay, "weight_decay")
+        self.momentum = real(momentum, "momentum", where="SGD()", low=0.0, high=1.0,
+                             high_open=True)
+        self.weight_decay = real(weight_decay, "weight_decay", where="SGD()", low=0.0)
 
     def step(self) -> None:
         """Update every parameter once from its current gradient."""
@@ -181,13 +174,13 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(model, lr)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-            raise TypeError(f"betas must be a pair of floats, got {betas!r}")
+            raise TypeError(f"Adam(): betas must be a pair of real numbers; got {describe(betas)}")
         self.betas = (
-            _hyper(betas[0], "betas[0]", 0.0, 1.0, open_high=True),
-            _hyper(betas[1], "betas[1]", 0.0, 1.0, open_high=True),
+            real(betas[0], "betas[0]", where="Adam()", low=0.0, high=1.0, high_open=True),
+            real(betas[1], "betas[1]", where="Adam()", low=0.0, high=1.0, high_open=True),
         )
-        self.eps = _hyper(eps, "eps")
-        self.weight_decay = _hyper(weight_decay, "weight_decay")
+        self.eps = real(eps, "eps", where="Adam()", low=0.0)
+        self.weight_decay = real(weight_decay, "weight_decay", where="Adam()", low=0.0)
 
     def step(self) -> None:
         """Update every parameter once from its current gradient."""

@@ -6,23 +6,25 @@ r"""A small training loop: seeded mini-batches, an optional progress bar, a hist
 - :func:`predict` runs a model in evaluation mode; :func:`evaluate` returns its loss
   and accuracy on a data set.
 
-Everything random (the order of the mini-batches) comes from one seed, so a
-notebook that calls ``fit(..., seed=0, progress=False)`` prints the same history
-on every run. Notebooks should pass ``progress=False``: the bar is written to
-stderr and is different on every run.
+Everything random (the order of the mini-batches) comes from one ``rng=`` (an int seed
+or a ``numpy.random.Generator``), so a notebook that calls
+``fit(..., rng=0, progress=False)`` prints the same history on every run. Notebooks
+should pass ``progress=False``: the bar is written to stderr and is different on every
+run. A ``callback(epoch, history)`` runs after every epoch, to record more statistics.
 
-Used by notebooks 01, 03, 05, 07, 08, 09, 10, 11 and 14.
+Used by notebooks 01, 03 and 05.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.activations import as_float_array
+from course_lib.validation import as_float_array, describe, integer, make_rng
 
 __all__ = ["History", "fit", "predict", "evaluate"]
 
@@ -65,18 +67,24 @@ def _correct(scores: np.ndarray, y: np.ndarray) -> int | None:
     return int(np.sum(np.argmax(scores, axis=1) == y))
 
 
-def _targets(y: ArrayLike, n: int) -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.dtype.kind not in "iu":
-        arr = as_float_array(arr, "y")
+def _targets(y: ArrayLike, n: int, name: str, where: str) -> np.ndarray:
+    """Integer labels as they are; anything else as a float array; n rows."""
+    try:
+        arr = np.asarray(y)
+    except (ValueError, TypeError):  # a ragged list: as_float_array says so clearly
+        arr = None
+    if arr is None or arr.dtype.kind not in "iu":
+        arr = as_float_array(y, name, where=where)
     if arr.ndim == 0 or arr.shape[0] != n:
-        raise ValueError(f"y must have {n} rows to match X, got shape {arr.shape}")
+        raise ValueError(f"{where}: {name} must have {n} rows to match X; got shape {arr.shape}")
     return arr
 
 
-def _output(model: Any, x: np.ndarray) -> np.ndarray:
-    out = model.forward(x)
-    return out[0] if isinstance(out, tuple) else out
+def _inputs(X: ArrayLike, name: str, where: str) -> np.ndarray:
+    arr = as_float_array(X, name, where=where)
+    if arr.ndim < 1 or arr.shape[0] == 0:
+        raise ValueError(f"{where}: {name} must have shape (N, ...) with N >= 1; got {arr.shape}")
+    return arr
 
 
 def predict(model: Any, X: ArrayLike, batch_size: int | None = None) -> np.ndarray:
@@ -94,15 +102,17 @@ def predict(model: Any, X: ArrayLike, batch_size: int | None = None) -> np.ndarr
     numpy.ndarray
         The outputs stacked along the first axis.
     """
-    X = as_float_array(X, "X")
+    where = "predict()"
+    X = _inputs(X, "X", where)
+    if batch_size is not None:
+        batch_size = integer(batch_size, "batch_size", where=where, minimum=1)
     was_training = getattr(model, "training", True)
     model.eval()
     try:
         if batch_size is None:
-            return _output(model, X)
-        batch_size = _positive(batch_size, "batch_size")
+            return model.forward(X)
         return np.concatenate(
-            [_output(model, X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+            [model.forward(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
         )
     finally:
         model.train(was_training)
@@ -117,18 +127,12 @@ def evaluate(model: Any, loss: Any, X: ArrayLike, y: ArrayLike) -> tuple[float, 
         The loss, and the accuracy (None unless ``y`` holds integer labels and the
         outputs are scores of shape (N, C >= 2)).
     """
-    X = as_float_array(X, "X")
-    y = _targets(y, X.shape[0])
+    X = _inputs(X, "X", "evaluate()")
+    y = _targets(y, X.shape[0], "y", "evaluate()")
     scores = predict(model, X)
     value = float(loss.forward(scores, y))
     correct = _correct(scores, y)
     return value, None if correct is None else correct / X.shape[0]
-
-
-def _positive(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def fit(
@@ -140,14 +144,15 @@ def fit(
     epochs: int = 10,
     batch_size: int = 32,
     *,
-    seed: int | np.random.Generator = 0,
+    rng: int | np.random.Generator = 0,
     progress: bool = True,
     validation_data: tuple[ArrayLike, ArrayLike] | None = None,
+    callback: Callable[[int, History], Any] | None = None,
 ) -> History:
     r"""Train ``model`` with mini-batch gradient descent and return the history.
 
-    Each epoch draws a fresh permutation of the rows from one generator seeded
-    by ``seed``, and for every mini-batch runs
+    Each epoch draws a fresh permutation of the rows from one generator (``rng``),
+    and for every mini-batch runs
 
     .. code-block:: text
 
@@ -168,14 +173,22 @@ def fit(
     X : array_like, shape (N, ...)
     y : array_like, shape (N,) integer labels or (N, ...) float targets
     epochs : int, default 10
+        Number of passes over the data (>= 0).
     batch_size : int, default 32
-    seed : int or numpy.random.Generator, default 0
-        Source of the shuffling.
+        Rows per mini-batch (>= 1).
+    rng : int or numpy.random.Generator, default 0
+        Seed or generator of the shuffling. A Generator is advanced, so two calls with the
+        same Generator shuffle differently; the same int seed gives the same run.
     progress : bool, default True
         Show a tqdm bar over the epochs (on stderr) with the latest loss and
         accuracy. Pass ``False`` in notebooks and tests.
     validation_data : (X_val, y_val), optional
         Evaluated after every epoch.
+    callback : callable, optional
+        ``callback(epoch, history)``, called after every epoch (after the validation pass,
+        with the model back in training mode): ``epoch`` counts from 0 and ``history``
+        already holds that epoch's entries, so ``len(history.loss) == epoch + 1``. Use it
+        to record per-epoch statistics of the model; its return value is ignored.
 
     Returns
     -------
@@ -184,6 +197,11 @@ def fit(
 
     Raises
     ------
+    TypeError
+        For an ``epochs`` or ``batch_size`` that is not an integer, an ``rng`` that is not
+        a seed or Generator, a ``callback`` that cannot be called.
+    ValueError
+        For ``epochs < 0``, ``batch_size < 1``, or ``y`` with a number of rows unlike ``X``.
     FloatingPointError
         If the loss becomes NaN or infinite (training diverged: lower the
         learning rate); the message names the epoch and batch.
@@ -194,28 +212,33 @@ def fit(
     >>> from course_lib.layers import Activation, Linear, Sequential
     >>> from course_lib.losses import SoftmaxCrossEntropy
     >>> from course_lib.optim import Adam
-    >>> X, y = make_moons(200, noise=0.1, seed=0)
+    >>> X, y = make_moons(200, noise=0.1, rng=0)
     >>> model = Sequential(Linear(2, 16, rng=0), Activation("tanh"), Linear(16, 2, rng=1))
+    >>> norms = []
+    >>> def record(epoch, history):
+    ...     norms.append(float(np.linalg.norm(model.params["0.W"])))
     >>> history = fit(model, SoftmaxCrossEntropy(), Adam(model, lr=0.05), X, y,
-    ...               epochs=30, batch_size=32, progress=False)
-    >>> history.accuracy[-1] > 0.95
-    True
+    ...               epochs=30, batch_size=32, rng=0, progress=False, callback=record)
+    >>> history.accuracy[-1] > 0.95, len(norms)
+    (True, 30)
     """
-    X = as_float_array(X, "X")
-    if X.ndim < 1 or X.shape[0] == 0:
-        raise ValueError(f"X must have shape (N, ...) with N >= 1, got {X.shape}")
+    where = "fit()"
+    X = _inputs(X, "X", where)
     n = X.shape[0]
-    y = _targets(y, n)
-    epochs = int(epochs) if isinstance(epochs, (int, np.integer)) and epochs >= 0 else None
-    if epochs is None:
-        raise ValueError("epochs must be an integer >= 0")
-    batch_size = _positive(batch_size, "batch_size")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    y = _targets(y, n, "y", where)
+    epochs = integer(epochs, "epochs", where=where, minimum=0)
+    batch_size = integer(batch_size, "batch_size", where=where, minimum=1)
+    generator = make_rng(rng, where=where)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{where}: callback must be callable; got {describe(callback)}")
     if validation_data is not None:
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-            raise TypeError("validation_data must be a pair (X_val, y_val)")
-        X_val = as_float_array(validation_data[0], "X_val")
-        y_val = _targets(validation_data[1], X_val.shape[0])
+            raise TypeError(
+                f"{where}: validation_data must be a pair (X_val, y_val); got "
+                f"{describe(validation_data)}"
+            )
+        X_val = _inputs(validation_data[0], "X_val", where)
+        y_val = _targets(validation_data[1], X_val.shape[0], "y_val", where)
 
     history = History()
     epoch_iter: Any = range(epochs)
@@ -229,7 +252,10 @@ def fit(
     val = (X_val, y_val) if validation_data is not None else None
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            _run_epochs(model, loss, optimizer, X, y, batch_size, rng, epoch_iter, history, val)
+            _run_epochs(
+                model, loss, optimizer, X, y, batch_size, generator, epoch_iter, history, val,
+                callback,
+            )
     finally:
         if progress:
             epoch_iter.close()
@@ -247,6 +273,7 @@ def _run_epochs(
     epoch_iter: Any,
     history: History,
     val: tuple[np.ndarray, np.ndarray] | None,
+    callback: Callable[[int, History], Any] | None,
 ) -> None:
     """The loop of :func:`fit`; appends to ``history`` in place."""
     n = X.shape[0]
@@ -256,7 +283,7 @@ def _run_epochs(
         for b, start in enumerate(range(0, n, batch_size)):
             idx = order[start : start + batch_size]
             xb, yb = X[idx], y[idx]
-            scores = _output(model, xb)
+            scores = model.forward(xb)
             value = float(loss.forward(scores, yb))
             if not np.isfinite(value):
                 raise FloatingPointError(
@@ -291,3 +318,5 @@ def _run_epochs(
             if history.val_accuracy:
                 postfix["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
             epoch_iter.set_postfix(postfix)
+        if callback is not None:
+            callback(epoch, history)

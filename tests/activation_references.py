@@ -1,11 +1,12 @@
 """Independent references for every registered activation, used by the tests only.
 
-* ``EXACT``: each function and its derivative written straight from its definition in
-  mpmath at 60 significant digits, where cancellation and overflow do not matter. These
-  are the ground truth for accuracy tests, tails included. The derivative conventions at
-  kinks are PyTorch's, as the library promises.
-* ``TORCH``: the same functions as PyTorch computes them (``torch.nn.functional`` where
-  PyTorch has the function, a torch expression otherwise), differentiated by autograd.
+* :func:`exact_table` / :func:`exact`: each function and its derivative written straight
+  from its definition in mpmath (60 significant digits in :func:`exact`), where
+  cancellation and overflow do not matter. These are the ground truth for accuracy tests,
+  tails included. The derivative conventions at kinks are PyTorch's, as the library promises.
+* :func:`torch_reference`: the same functions as PyTorch computes them
+  (``torch.nn.functional`` where PyTorch has the function, a torch expression otherwise),
+  differentiated by autograd.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import math
 import mpmath as mp
 import numpy as np
 
-mp.mp.dps = 60
+_DIGITS = 60  # working precision of every exact evaluation (set locally, never globally)
 
-_SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
-_SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
+with mp.workdps(_DIGITS):
+    _SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+    _SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
 
 
 def _sig(x):
@@ -35,8 +37,11 @@ def _mish_parts(x):
     return mp.tanh(sp), mp.sech(sp) ** 2
 
 
-def _exact_table(p):
-    """name -> (f, f') as mpmath functions of one mpf, for parameters ``p`` (a dict)."""
+def exact_table(p):
+    """name -> (f, f') as mpmath functions of one mpf, for parameters ``p`` (a dict).
+
+    They compute at the caller's precision: wrap calls in ``mp.workdps(...)``.
+    """
     s = p.get("negative_slope", 0.01)
     w = p.get("weight", 0.25)
     alpha = p.get("alpha", 1.0)
@@ -89,8 +94,14 @@ def _exact_table(p):
         "gelu": (lambda x: x * mp.ncdf(x), lambda x: mp.ncdf(x) + x * mp.npdf(x)),
         "gelu_tanh": (
             lambda x: x * _sig(2 * _gelu_tanh_u(x)[0]),
-            lambda x: _sig(2 * _gelu_tanh_u(x)[0])
-            + 2 * x * _gelu_tanh_u(x)[1] * _sig(2 * _gelu_tanh_u(x)[0]) * _sig(-2 * _gelu_tanh_u(x)[0]),
+            lambda x: (
+                _sig(2 * _gelu_tanh_u(x)[0])
+                + 2
+                * x
+                * _gelu_tanh_u(x)[1]
+                * _sig(2 * _gelu_tanh_u(x)[0])
+                * _sig(-2 * _gelu_tanh_u(x)[0])
+            ),
         ),
         "snake": (
             lambda x: x + mp.sin(a_snake * x) ** 2 / a_snake,
@@ -105,10 +116,13 @@ def _exact_table(p):
 
 def exact(name: str, x: np.ndarray, derivative: bool = False, **params) -> np.ndarray:
     """The exact value (correctly rounded to float64) at each finite point of ``x``."""
-    mp_params = {k: mp.mpf(float(v)) for k, v in params.items()}
-    fn = _exact_table(mp_params)[name][1 if derivative else 0]
-    flat = np.asarray(x, dtype=np.float64).ravel()
-    out = np.array([float(fn(mp.mpf(float(v)))) if math.isfinite(v) else math.nan for v in flat])
+    with mp.workdps(_DIGITS):
+        mp_params = {k: mp.mpf(float(v)) for k, v in params.items()}
+        fn = exact_table(mp_params)[name][1 if derivative else 0]
+        flat = np.asarray(x, dtype=np.float64).ravel()
+        out = np.array(
+            [float(fn(mp.mpf(float(v)))) if math.isfinite(v) else math.nan for v in flat]
+        )
     return out.reshape(np.shape(x))
 
 
@@ -135,7 +149,9 @@ def torch_reference(name: str, x: np.ndarray, **params) -> tuple[np.ndarray, np.
         "hard_swish": F.hardswish,
         "softplus": lambda t: F.softplus(t, p("beta", 1.0), p("threshold", 20.0)),
         "softsign": F.softsign,
-        "swish": lambda t: F.silu(t) if p("beta", 1.0) == 1.0 else t * torch.sigmoid(p("beta", 1.0) * t),
+        "swish": lambda t: (
+            F.silu(t) if p("beta", 1.0) == 1.0 else t * torch.sigmoid(p("beta", 1.0) * t)
+        ),
         "mish": F.mish,
         "gelu": F.gelu,
         "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),

@@ -16,7 +16,6 @@ from activation_references import exact, torch_reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scipy.optimize import minimize_scalar
 
 import course_lib.activations as act
 from course_lib.gradcheck import numerical_vjp
@@ -33,7 +32,10 @@ EXACT_RTOL = {np.float64: 1e-10, np.float32: 2.0**-23}
 # (swish(-740) = -740 e^-740) keeps only that many: allow 1e-10 of the smallest normal number
 # in float64 (2e-318; a normal result is still held to rtol). float32 results are rounded
 # from float64, where float32's subnormals are normal numbers: one subnormal step suffices.
-ATOL = {np.float64: np.finfo(np.float64).tiny * 1e-10, np.float32: np.finfo(np.float32).smallest_subnormal}
+ATOL = {
+    np.float64: np.finfo(np.float64).tiny * 1e-10,
+    np.float32: np.finfo(np.float32).smallest_subnormal,
+}
 
 # PyTorch 2.13's hardsigmoid backward multiplies by 1/6 rounded to float32, also in float64.
 TORCH_IMPRECISE = {("hard_sigmoid", True, np.float64): 1e-7}
@@ -132,13 +134,17 @@ def test_defaults_are_pytorchs_where_pytorch_has_the_function():
     def default(fn, key):
         return inspect.signature(fn).parameters[key].default
 
-    assert act.get("leaky_relu").defaults["negative_slope"] == default(F.leaky_relu, "negative_slope")
+    assert act.get("leaky_relu").defaults["negative_slope"] == default(
+        F.leaky_relu, "negative_slope"
+    )
     assert act.get("elu").defaults["alpha"] == default(F.elu, "alpha")
     assert act.get("celu").defaults["alpha"] == default(F.celu, "alpha")
     assert act.get("hard_tanh").defaults["min_val"] == default(F.hardtanh, "min_val")
     assert act.get("hard_tanh").defaults["max_val"] == default(F.hardtanh, "max_val")
     assert act.get("softplus").defaults["beta"] == default(torch.nn.Softplus.__init__, "beta")
-    assert act.get("softplus").defaults["threshold"] == default(torch.nn.Softplus.__init__, "threshold")
+    assert act.get("softplus").defaults["threshold"] == default(
+        torch.nn.Softplus.__init__, "threshold"
+    )
     assert act.get("prelu").defaults["weight"] == default(torch.nn.PReLU.__init__, "init")
 
 
@@ -149,47 +155,72 @@ def test_silu_is_a_second_name_for_swish():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_spec_exposes_formula_defaults_and_functions(name):
+def test_formula_is_latex_that_jupyterlab_renders(name):
     spec = act.get(name)
     assert spec.name == name
     assert isinstance(spec.formula, str) and spec.formula.strip()
-    x = np.linspace(-3, 3, 7)
-    np.testing.assert_array_equal(spec(x), getattr(act, name)(x))
-    np.testing.assert_array_equal(spec.forward(x), getattr(act, name)(x))
-    np.testing.assert_array_equal(spec.derivative(x), getattr(act, f"{name}_grad")(x))
+    # JupyterLab's MathJax shows \operatorname{log1p} as "log 1p" and mangles \text{a\_b}.
+    assert "\\operatorname" not in spec.formula
+    assert "\\text{" not in spec.formula
+    assert spec.formula.count("{") == spec.formula.count("}")
 
 
 def test_unknown_name_suggests_the_closest_and_lists_all():
-    with pytest.raises(ValueError, match=r"unknown activation 'gleu'; did you mean 'gelu'\?") as info:
+    with pytest.raises(
+        ValueError, match=r"unknown activation 'gleu'; did you mean 'gelu'\?"
+    ) as info:
         act.get("gleu")
     for name in NAMES:
         assert name in str(info.value)
-    with pytest.raises(ValueError, match="unknown activation 'zzzz' Known: "):
+    with pytest.raises(ValueError, match=r"^unknown activation 'zzzz'; Known: celu, elu, "):
         act.get("zzzz")
-    with pytest.raises(TypeError, match="must be a string"):
+    assert act.get(" Leaky-ReLU ").name == "leaky_relu"
+    with pytest.raises(TypeError, match=r"activation must be one of: .*; got int 3"):
         act.get(3)
 
 
 def test_unknown_parameter_is_named():
-    with pytest.raises(TypeError, match="'relu' has no parameter 'alpha'; its parameters are: none"):
+    with pytest.raises(
+        TypeError, match="'relu' has no parameter 'alpha'; its parameters are: none"
+    ):
         act.get("relu")(1.0, alpha=2.0)
     with pytest.raises(TypeError, match="'elu' has no parameter 'beta'; its parameters are: alpha"):
         act.get("elu").derivative(1.0, beta=2.0)
-    with pytest.raises(TypeError, match="leaky_relu.*slope"):
+    with pytest.raises(TypeError, match=r"leaky_relu\(\): .*slope"):
         act.leaky_relu(1.0, slope=0.1)
 
 
 @pytest.mark.parametrize(
     "name, params, error, message",
     [
-        ("softplus", {"beta": 0.0}, ValueError, "'beta' must be positive; got 0.0"),
-        ("swish", {"beta": -1.0}, ValueError, "'beta' must be positive"),
-        ("celu", {"alpha": 0.0}, ValueError, "'alpha' must be positive"),
-        ("snake", {"a": -2.0}, ValueError, "'a' must be positive"),
-        ("hard_tanh", {"min_val": 1.0, "max_val": 1.0}, ValueError, "min_val must be smaller than max_val"),
-        ("elu", {"alpha": math.nan}, ValueError, "'alpha' must be finite"),
-        ("leaky_relu", {"negative_slope": "0.1"}, TypeError, "'negative_slope' must be a real number; got str"),
-        ("leaky_relu", {"negative_slope": np.ones(2)}, TypeError, "must be a real number; got ndarray"),
+        (
+            "softplus",
+            {"beta": 0.0},
+            ValueError,
+            r"softplus(_grad)?\(\): beta must be a real number > 0; got 0\.0",
+        ),
+        ("swish", {"beta": -1.0}, ValueError, "beta must be a real number > 0; got -1.0"),
+        ("celu", {"alpha": 0.0}, ValueError, "alpha must be a real number > 0"),
+        ("snake", {"a": -2.0}, ValueError, "a must be a real number > 0"),
+        (
+            "hard_tanh",
+            {"min_val": 1.0, "max_val": 1.0},
+            ValueError,
+            "min_val must be smaller than max_val",
+        ),
+        ("elu", {"alpha": math.nan}, ValueError, "alpha must be a finite real number; got nan"),
+        (
+            "leaky_relu",
+            {"negative_slope": "0.1"},
+            TypeError,
+            "negative_slope must be a real number; got str",
+        ),
+        (
+            "leaky_relu",
+            {"negative_slope": np.ones(2)},
+            TypeError,
+            "must be a real number; got ndarray",
+        ),
         ("elu", {"alpha": True}, TypeError, "must be a real number; got bool"),
     ],
 )
@@ -240,16 +271,31 @@ def _check_against_references(name, dtype, params):
         torch_right = _close(from_torch, truth, TORCH_RTOL[dtype], ATOL[dtype])
         if dtype == np.float32:
             # float32 PyTorch is trusted where it matches the rounded exact value.
-            torch_right = _close(from_torch, truth.astype(np.float32), TORCH_RTOL[dtype], ATOL[dtype])
+            torch_right = _close(
+                from_torch, truth.astype(np.float32), TORCH_RTOL[dtype], ATOL[dtype]
+            )
         if (name, derivative, dtype) in TORCH_IMPRECISE:
             # A known PyTorch imprecision: compare at the precision PyTorch has.
-            _assert_close(ours, from_torch, x, TORCH_IMPRECISE[name, derivative, dtype], 0.0, f"{what} vs torch")
+            _assert_close(
+                ours,
+                from_torch,
+                x,
+                TORCH_IMPRECISE[name, derivative, dtype],
+                0.0,
+                f"{what} vs torch",
+            )
             continue
         # The comparison with PyTorch is never vacuous: PyTorch is right for most |x| <= 2
         # (not all: float32 PyTorch cancels near the zeros of a derivative, e.g. gelu′(-0.75)).
-        assert torch_right[np.abs(x) <= 2].mean() > 0.95, f"{what}: torch disagrees with exact near 0"
+        assert torch_right[np.abs(x) <= 2].mean() > 0.95, (
+            f"{what}: torch disagrees with exact near 0"
+        )
         _assert_close(
-            ours[torch_right], from_torch[torch_right], x[torch_right], TORCH_RTOL[dtype], ATOL[dtype],
+            ours[torch_right],
+            from_torch[torch_right],
+            x[torch_right],
+            TORCH_RTOL[dtype],
+            ATOL[dtype],
             f"{what} vs torch",
         )
 
@@ -261,7 +307,9 @@ def test_values_and_derivatives_match_torch_and_exact(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
-@pytest.mark.parametrize("name, params", PARAMETER_CASES, ids=[f"{n}-{p}" for n, p in PARAMETER_CASES])
+@pytest.mark.parametrize(
+    "name, params", PARAMETER_CASES, ids=[f"{n}-{p}" for n, p in PARAMETER_CASES]
+)
 def test_non_default_parameters_match_torch_and_exact(name, params, dtype):
     _check_against_references(name, dtype, params)
 
@@ -300,7 +348,9 @@ def test_float32_tail_is_exact_where_naive_float32_is_not():
     ours = act.gelu(x)
     truth = np.float32(exact("gelu", np.array([-5.0]))[0])
     assert ours.dtype == np.float32 and ours == truth
-    naive = np.float32(0.5) * x * (np.float32(1) + np.float32(math.erf(x / np.float32(math.sqrt(2)))))
+    naive = (
+        np.float32(0.5) * x * (np.float32(1) + np.float32(math.erf(x / np.float32(math.sqrt(2)))))
+    )
     assert abs(naive - truth) > 1e-3 * abs(truth)  # what the slide-style formula would give
 
 
@@ -338,7 +388,10 @@ def _limit_of(fn, sign):
         return math.inf
     if all(v < -1e5 for v in values):
         return -math.inf
-    if abs(values[1] - values[2]) <= 1e-12 * max(1.0, abs(values[2])) and abs(values[0] - values[2]) <= 1e-6:
+    if (
+        abs(values[1] - values[2]) <= 1e-12 * max(1.0, abs(values[2]))
+        and abs(values[0] - values[2]) <= 1e-6
+    ):
         return values[2]
     return math.nan
 
@@ -350,7 +403,7 @@ def test_infinities_give_the_limits(name):
         for dtype in DTYPES:
             at_inf = fn(np.array([-np.inf, np.inf], dtype=dtype))
             assert at_inf.dtype == dtype
-            for value, sign in zip(at_inf, (-1.0, 1.0)):
+            for value, sign in zip(at_inf, (-1.0, 1.0), strict=True):
                 limit = _limit_of(fn, sign)
                 if math.isnan(limit):
                     assert math.isnan(value), f"{name}: no limit at {sign}inf, got {value}"
@@ -373,9 +426,13 @@ def test_nan_in_nan_out(name):
             assert np.isnan(y[[0, 2]]).all() and not np.isnan(y[[1, 3]]).any(), name
 
 
-finite64 = hnp.arrays(np.float64, st.integers(1, 30), elements=st.floats(allow_nan=False, allow_infinity=False))
+finite64 = hnp.arrays(
+    np.float64, st.integers(1, 30), elements=st.floats(allow_nan=False, allow_infinity=False)
+)
 finite32 = hnp.arrays(
-    np.float32, st.integers(1, 30), elements=st.floats(allow_nan=False, allow_infinity=False, width=32)
+    np.float32,
+    st.integers(1, 30),
+    elements=st.floats(allow_nan=False, allow_infinity=False, width=32),
 )
 
 
@@ -434,114 +491,9 @@ def test_integer_input_is_promoted_not_truncated():
 
 
 # --------------------------------------------------------------------------------------------
-# The property records, each verified numerically
+# The property records hold for inputs hypothesis chooses (the records themselves are
+# measured in tests/test_property_table.py)
 # --------------------------------------------------------------------------------------------
-GRID = np.linspace(-60.0, 60.0, 240_001)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_output_range(name):
-    spec = act.get(name)
-    props = spec.properties
-    lo, hi = props.output_range
-    values = np.concatenate([spec(GRID), spec(np.array([-1e300, 1e300, -np.inf, np.inf]))])
-    assert values.min() >= lo - 1e-12 * max(1.0, abs(lo))
-    assert values.max() <= hi + 1e-12 * max(1.0, abs(hi))
-    assert props.bounded_below == math.isfinite(lo) and props.bounded_above == math.isfinite(hi)
-    for end, sign, closed in ((lo, -1.0, props.range_closed[0]), (hi, 1.0, props.range_closed[1])):
-        if math.isinf(end):
-            assert sign * float(spec(sign * 1e300)) > 1e100 or sign * float(spec(-sign * 1e300)) > 1e100
-            assert not closed
-            continue
-        # The bound is reached or approached to within 1e-12: refine the grid's extreme.
-        i = int(np.argmax(sign * spec(GRID)))
-        best = minimize_scalar(
-            lambda t: -sign * float(spec(t)),
-            bounds=(GRID[max(i - 1, 0)], GRID[min(i + 1, GRID.size - 1)]),
-            method="bounded",
-            options={"xatol": 1e-12},
-        )
-        refined = float(spec(best.x))
-        extreme = max(values.max(), refined) if sign > 0 else min(values.min(), refined)
-        assert extreme == pytest.approx(end, abs=1e-12), (name, end)
-        # Closed: some moderate input reaches the bound; open: none within |x| <= 8 gets
-        # closer than 1e-9 (the open bounds are only approached in the tails).
-        moderate = spec(np.linspace(-8, 8, 16_001))
-        gap = np.abs(moderate - end).min()
-        if abs(best.x) <= 8:
-            gap = min(gap, abs(refined - end))
-        attained = gap <= 1e-9
-        assert attained == closed, f"{name}: bound {end} attained={attained}, declared closed={closed}"
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_monotonic(name):
-    spec = act.get(name)
-    steps = np.diff(spec(GRID))
-    if spec.properties.monotonic:
-        assert steps.min() >= 0.0
-        assert spec.derivative(GRID).min() >= 0.0
-    else:
-        assert steps.min() < -1e-6
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_smooth_means_a_continuous_derivative(name):
-    spec = act.get(name)
-    jumps = np.abs(np.diff(spec.derivative(GRID)))  # step 5e-4
-    at_kinks = [abs(float(spec.derivative(k + 1e-9)) - float(spec.derivative(k - 1e-9))) for k in spec.kinks]
-    if spec.properties.smooth:
-        assert not spec.kinks
-        assert jumps.max() < 1e-2
-    else:
-        assert spec.kinks, f"{name} is declared non-smooth but lists no kink"
-        assert min(at_kinks) > 1e-3  # every declared kink is a real jump of the slope
-    # Away from the declared kinks the slope is continuous.
-    away = np.ones(GRID.size - 1, dtype=bool)
-    for k in spec.kinks:
-        away &= np.abs(GRID[:-1] - k) > 1e-3
-    assert jumps[away].max() < 1e-2
-
-
-def _gaussian_moments(spec):
-    z = np.linspace(-12.0, 12.0, 2_400_001)
-    density = np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
-    f = spec(z)
-    dz = z[1] - z[0]
-    return np.trapezoid(f * density, dx=dz), math.sqrt(np.trapezoid(f * f * density, dx=dz))
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_zero_centred(name):
-    spec = act.get(name)
-    mean, rms = _gaussian_moments(spec)
-    if spec.properties.zero_centred:
-        assert abs(mean) < 1e-3 * rms
-    else:
-        assert abs(mean) > 1e-2 * rms
-
-
-def test_selu_keeps_the_self_normalising_fixed_point():
-    mean, rms = _gaussian_moments(act.get("selu"))
-    assert abs(mean) < 1e-8 and rms == pytest.approx(1.0, abs=1e-8)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_self_gated(name):
-    spec = act.get(name)
-    x = GRID[np.abs(GRID) > 1e-3]
-    gate = spec(x) / x
-    is_gate = (
-        gate.min() >= -1e-12
-        and gate.max() <= 1 + 1e-12
-        and np.diff(gate).min() >= -1e-12
-        and np.abs(np.diff(gate)).max() < 1e-2
-        and abs(float(spec(-60.0))) < 1e-6
-        and gate[-1] > 1 - 1e-6
-    )
-    assert is_gate == spec.properties.self_gated
-
-
 @pytest.mark.parametrize("name", [n for n in NAMES if act.get(n).properties.monotonic])
 @settings(max_examples=80, deadline=None)
 @given(a=st.floats(allow_nan=False, width=64), b=st.floats(allow_nan=False, width=64))
@@ -556,7 +508,14 @@ def test_monotonic_functions_stay_monotone(name, a, b):
         assert y[0] <= y[1] or (np.isnan(y).any() and name == "snake")
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if act.get(n).properties.bounded_below or act.get(n).properties.bounded_above])
+@pytest.mark.parametrize(
+    "name",
+    [
+        n
+        for n in NAMES
+        if act.get(n).properties.bounded_below or act.get(n).properties.bounded_above
+    ],
+)
 @settings(max_examples=80, deadline=None)
 @given(x=st.floats(allow_nan=False))
 def test_bounded_functions_stay_in_range(name, x):

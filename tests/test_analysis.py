@@ -23,13 +23,16 @@ from course_lib.analysis import (
     saturation_fraction,
 )
 from course_lib.layers import (
+    RNN,
     Activation,
     AdaptiveSwish,
     BatchNorm1d,
-    Conv2D,
+    Conv2d,
     Flatten,
+    GatedRNN,
     Linear,
     PReLU,
+    SelfAttention,
     Sequential,
     mlp,
 )
@@ -46,17 +49,21 @@ TORCH_ACTIVATIONS = {
 
 
 def _torch_mlp(model: Sequential):
-    """A function running the same layers in torch (float64, weights copied), and its weights."""
-    weights = []
+    """A function running the same layers in torch (float64, weights copied), and the
+    parameters of every layer that has some, one list per layer."""
+    parameters = []
     steps = []
     for layer in model:
         if isinstance(layer, Linear):
             w = torch.tensor(layer.params["W"], requires_grad=True)
             b = torch.tensor(layer.params["b"], requires_grad=True)
-            weights.append(w)
+            parameters.append([w, b])
             steps.append(("linear", (w, b)))
         elif isinstance(layer, BatchNorm1d):
-            steps.append(("batchnorm", None))
+            gamma = torch.tensor(layer.params["gamma"], requires_grad=True)
+            beta = torch.tensor(layer.params["beta"], requires_grad=True)
+            parameters.append([gamma, beta])
+            steps.append(("batchnorm", (gamma, beta)))
         elif isinstance(layer, Activation):
             steps.append(("activation", TORCH_ACTIVATIONS[layer.name]))
         else:  # pragma: no cover - the tests only build the layers above
@@ -68,13 +75,21 @@ def _torch_mlp(model: Sequential):
             if kind == "linear":
                 h = h @ what[0] + what[1]
             elif kind == "batchnorm":
-                h = torch.nn.functional.batch_norm(h, None, None, training=True, eps=1e-5)
+                h = torch.nn.functional.batch_norm(h, None, None, *what, training=True, eps=1e-5)
             else:
                 h = what(h)
                 activations.append(h)
         return h, activations
 
-    return run, weights
+    return run, parameters
+
+
+def _torch_norms(parameters):
+    """sqrt(sum of |grad|^2) over each layer's parameters, from torch's autograd."""
+    return [
+        math.sqrt(sum(torch.linalg.norm(p.grad).item() ** 2 for p in layer))
+        for layer in parameters
+    ]
 
 
 # ------------------------------------------------------------------------------------------
@@ -120,10 +135,10 @@ def test_dead_units_does_not_modify_its_input():
     "bad, error, words",
     [
         (np.ones(4), ValueError, "(N, D)"),
-        (np.ones((0, 3)), ValueError, "got shape (0, 3)"),
-        (np.ones((3, 0)), ValueError, "got shape (3, 0)"),
-        (np.array([[0.0, np.nan]]), ValueError, "NaN or inf"),
-        (np.array([[0.0, np.inf]]), ValueError, "NaN or inf"),
+        (np.ones((0, 3)), ValueError, "got (0, 3)"),
+        (np.ones((3, 0)), ValueError, "got (3, 0)"),
+        (np.array([[0.0, np.nan]]), ValueError, "must contain only finite values"),
+        (np.array([[0.0, np.inf]]), ValueError, "must contain only finite values"),
         (np.array([["a", "b"]]), TypeError, "strings"),
     ],
 )
@@ -181,8 +196,9 @@ def test_saturation_fraction_agrees_with_torch_autograd(name, dtype):
 @pytest.mark.parametrize(
     "kwargs, error, words",
     [
-        ({"threshold": 0.0}, ValueError, "threshold must be > 0"),
-        ({"threshold": -1.0}, ValueError, "threshold must be > 0"),
+        ({"threshold": 0.0}, ValueError, r"saturation_fraction\(\): threshold must be a real "
+         "number > 0; got 0.0"),
+        ({"threshold": -1.0}, ValueError, "threshold must be a real number > 0"),
         ({"threshold": float("nan")}, ValueError, "threshold"),
         ({"threshold": "0.1"}, TypeError, "threshold"),
         ({"activation": "sigmiod"}, ValueError, "did you mean 'sigmoid'"),
@@ -237,13 +253,13 @@ def test_activation_statistics_of_huge_values_do_not_overflow():
 # ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("batchnorm", [False, True])
 def test_activation_outputs_agree_with_torch(batchnorm):
-    model = mlp([5, 7, 6, 4, 3], "tanh", init="xavier", batchnorm=batchnorm, rng=2)
+    model = mlp([5, 7, 6, 4, 3], "tanh", weight_init="xavier", batchnorm=batchnorm, rng=2)
     x = np.random.default_rng(4).normal(size=(9, 5))
     outputs = activation_outputs(model, x)
     run, _ = _torch_mlp(model)
     _, expected = run(x)
     assert [h.shape for h in outputs] == [(9, 7), (9, 6), (9, 4)]
-    for ours, theirs in zip(outputs, expected):
+    for ours, theirs in zip(outputs, expected, strict=True):
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
@@ -261,7 +277,7 @@ def test_activation_outputs_collect_every_activation_layer_and_only_those():
     h3 = np.maximum(h2 @ model[4].params["W"], 0.0)
     outputs = activation_outputs(model, x)
     assert len(outputs) == 3
-    for ours, expected in zip(outputs, [h1, h2, h3]):
+    for ours, expected in zip(outputs, [h1, h2, h3], strict=True):
         np.testing.assert_allclose(ours, expected, rtol=1e-13, atol=1e-15)
 
 
@@ -272,7 +288,7 @@ def test_activation_outputs_of_a_linear_model_is_empty():
 
 @pytest.mark.parametrize("function", [activation_outputs, layer_statistics])
 def test_a_model_that_is_not_sequential_is_refused(function):
-    with pytest.raises(TypeError, match="Sequential, got Linear"):
+    with pytest.raises(TypeError, match=r"course_lib\.layers\.Sequential; got Linear"):
         function(Linear(2, 2, rng=0), np.ones((1, 2)))
 
 
@@ -284,7 +300,7 @@ def test_layer_statistics_agree_with_torch_and_find_dead_layers():
     run, _ = _torch_mlp(model)
     _, expected = run(x)
     assert len(stats) == 3
-    for ours, t in zip(stats, expected):
+    for ours, t in zip(stats, expected, strict=True):
         t = t.detach()
         assert ours.mean == pytest.approx(t.mean().item(), rel=1e-12)
         assert ours.std == pytest.approx(t.std(unbiased=False).item(), rel=1e-12)
@@ -295,7 +311,7 @@ def test_layer_statistics_agree_with_torch_and_find_dead_layers():
 
 def test_layer_statistics_in_training_mode_batchnorm_keeps_relu_statistics():
     # relu(N(0, 1)) has mean 1/sqrt(2 pi) and std sqrt(1/2 - 1/(2 pi)); BN re-creates N(0, 1)
-    model = mlp([30] + [64] * 12 + [2], "relu", init="lecun", batchnorm=True, rng=1)
+    model = mlp([30] + [64] * 12 + [2], "relu", weight_init="lecun", batchnorm=True, rng=1)
     stats = layer_statistics(model, np.random.default_rng(2).normal(size=(4000, 30)))
     for s in stats:
         assert s.mean == pytest.approx(1 / math.sqrt(2 * math.pi), abs=0.03)
@@ -305,26 +321,30 @@ def test_layer_statistics_in_training_mode_batchnorm_keeps_relu_statistics():
 # ------------------------------------------------------------------------------------------
 # gradient norms
 # ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("activation, init", [("sigmoid", "xavier"), ("relu", "he")])
-def test_gradient_norms_agree_with_torch_autograd(activation, init):
-    model = mlp([8, 16, 16, 16, 4], activation, init=init, rng=3)
+@pytest.mark.parametrize(
+    "activation, weight_init, batchnorm",
+    [("sigmoid", "xavier", False), ("relu", "he", False), ("tanh", "xavier", True)],
+)
+def test_gradient_norms_agree_with_torch_autograd(activation, weight_init, batchnorm):
+    model = mlp([8, 16, 16, 16, 4], activation, weight_init=weight_init, batchnorm=batchnorm,
+                rng=3)
     rng = np.random.default_rng(8)
     x, y = rng.normal(size=(32, 8)), rng.integers(0, 4, size=32)
-    weights_before = [layer.params["W"].copy() for layer in model if isinstance(layer, Linear)]
+    params_before = {k: v.copy() for k, v in model.params.items()}
     norms = gradient_norms_per_layer(model, SoftmaxCrossEntropy(), x, y)
 
-    run, weights = _torch_mlp(model)
+    run, parameters = _torch_mlp(model)
     logits, _ = run(x)
     torch.nn.functional.cross_entropy(logits, torch.as_tensor(y)).backward()
-    expected = [torch.linalg.norm(w.grad).item() for w in weights]
-    assert norms == pytest.approx(expected, rel=1e-10)
-    for layer, before in zip([lay for lay in model if isinstance(lay, Linear)], weights_before):
-        np.testing.assert_array_equal(layer.params["W"], before)  # nothing was trained
+    assert len(norms) == (7 if batchnorm else 4)  # every layer with parameters, BN included
+    assert norms == pytest.approx(_torch_norms(parameters), rel=1e-10)
+    for key, before in params_before.items():
+        np.testing.assert_array_equal(model.params[key], before)  # nothing was trained
 
 
 def test_gradient_norms_vanish_geometrically_through_sigmoid_layers():
     # sigmoid' <= 1/4: through 8 sigmoid layers the norm towards the input shrinks a lot
-    model = mlp([20] + [20] * 8 + [3], "sigmoid", init="xavier", rng=0)
+    model = mlp([20] + [20] * 8 + [3], "sigmoid", weight_init="xavier", rng=0)
     rng = np.random.default_rng(1)
     norms = gradient_norms_per_layer(model, SoftmaxCrossEntropy(), rng.normal(size=(64, 20)),
                                      rng.integers(0, 3, size=64))
@@ -334,14 +354,51 @@ def test_gradient_norms_vanish_geometrically_through_sigmoid_layers():
 
 def test_gradient_norms_include_convolutions_in_order():
     rng = np.random.default_rng(0)
-    model = Sequential(Conv2D(1, 2, 3, rng=rng), Activation("relu"), Flatten(),
+    model = Sequential(Conv2d(1, 2, 3, rng=rng), Activation("relu"), Flatten(),
                        Linear(2 * 4 * 4, 3, rng=rng))
+    model[0].params["b"][...] = [0.1, -0.2]
     x = rng.normal(size=(4, 1, 6, 6))
     target = rng.normal(size=(4, 3))
     norms = gradient_norms_per_layer(model, MSELoss(), x, target)
-    expected = [math.sqrt(float(np.sum(model[i].grads["W"] ** 2))) for i in (0, 3)]
-    assert norms == pytest.approx(expected, rel=1e-14)
-    assert model[0].grads["W"].ndim == 4
+
+    conv = [torch.tensor(model[0].params[k], requires_grad=True) for k in ("W", "b")]
+    linear = [torch.tensor(model[3].params[k], requires_grad=True) for k in ("W", "b")]
+    h = torch.relu(torch.nn.functional.conv2d(torch.as_tensor(x), *conv)).flatten(1)
+    out = h @ linear[0] + linear[1]
+    torch.nn.functional.mse_loss(out, torch.as_tensor(target)).backward()
+    assert norms == pytest.approx(_torch_norms([conv, linear]), rel=1e-10)
+
+
+def test_gradient_norms_cover_attention_and_recurrent_weights():
+    rng = np.random.default_rng(9)
+    n, t_len, d, h = 5, 4, 3, 6
+    model = Sequential(SelfAttention(d, rng=rng), RNN(d, h, rng=rng), GatedRNN(h, h, rng=rng),
+                       Flatten(), Linear(t_len * h, 2, rng=rng))
+    for key, value in model.params.items():
+        if key.endswith("b") or key.endswith("bz"):
+            value[...] = 0.1 * rng.normal(size=value.shape)
+    x, y = rng.normal(size=(n, t_len, d)), rng.integers(0, 2, size=n)
+    norms = gradient_norms_per_layer(model, SoftmaxCrossEntropy(), x, y)
+
+    p = {key: torch.tensor(value, requires_grad=True) for key, value in model.params.items()}
+    xt = torch.as_tensor(x)
+    q, k, v = xt @ p["0.Wq"], xt @ p["0.Wk"], xt @ p["0.Wv"]
+    seq = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(d), dim=-1) @ v
+    states, state = [], torch.zeros(n, h, dtype=torch.float64)
+    for t in range(t_len):  # RNN (tanh)
+        state = torch.tanh(seq[:, t] @ p["1.Wx"] + state @ p["1.Wh"] + p["1.b"])
+        states.append(state)
+    seq, states, state = torch.stack(states, dim=1), [], torch.zeros(n, h, dtype=torch.float64)
+    for t in range(t_len):  # GatedRNN
+        a = seq[:, t] @ p["2.Wx"] + state @ p["2.Wh"] + p["2.b"]
+        z = torch.sigmoid(seq[:, t] @ p["2.Wxz"] + state @ p["2.Whz"] + p["2.bz"])
+        state = z * torch.tanh(a) + (1 - z) * state
+        states.append(state)
+    logits = torch.stack(states, dim=1).flatten(1) @ p["4.W"] + p["4.b"]
+    torch.nn.functional.cross_entropy(logits, torch.as_tensor(y)).backward()
+    per_layer = [[p[key] for key in p if key.startswith(f"{i}.")] for i in (0, 1, 2, 4)]
+    assert [len(group) for group in per_layer] == [3, 3, 6, 2]
+    assert norms == pytest.approx(_torch_norms(per_layer), rel=1e-10)
 
 
 class _LayerWithGradient:
@@ -369,7 +426,7 @@ def test_gradient_norms_of_huge_gradients_do_not_overflow():
 
 def test_a_non_finite_gradient_is_reported():
     model = Sequential(_LayerWithGradient(np.array([[1.0, np.nan]])))
-    with pytest.raises(ValueError, match="gradient of layer 0 must be finite"):
+    with pytest.raises(ValueError, match=r"gradient of layer 0 \('W'\) must be finite"):
         gradient_norms_per_layer(model, MSELoss(), np.ones((1, 2)), np.zeros((1, 2)))
 
 

@@ -1,4 +1,4 @@
-"""Tests of course_lib.layers.mlp: structure, weights, forward pass against PyTorch."""
+"""Tests of course_lib.layers.mlp: structure, weights, forward and backward against PyTorch."""
 
 from __future__ import annotations
 
@@ -14,25 +14,25 @@ def _kinds(model):
 
 
 def test_layers_and_shapes():
-    model = mlp([64, 32, 16, 10], "tanh", init="xavier", rng=0)
+    model = mlp([64, 32, 16, 10], "tanh", weight_init="xavier", rng=0)
     assert isinstance(model, Sequential)
     assert _kinds(model) == ["Linear", "Activation", "Linear", "Activation", "Linear"]
     assert [(lay.in_features, lay.out_features) for lay in model if isinstance(lay, Linear)] == [
         (64, 32), (32, 16), (16, 10)
     ]
     assert all(lay.name == "tanh" for lay in model if isinstance(lay, Activation))
-    assert all(lay.init == "xavier" for lay in model if isinstance(lay, Linear))
+    assert all(lay.weight_init == "xavier" for lay in model if isinstance(lay, Linear))
     assert model.forward(np.ones((3, 64))).shape == (3, 10)
 
 
 def test_same_weights_as_building_the_layers_by_hand_with_one_generator():
     g = np.random.default_rng(42)
-    by_hand = [Linear(5, 8, init="lecun", rng=g), Linear(8, 8, init="lecun", rng=g),
-               Linear(8, 2, init="lecun", rng=g)]
+    by_hand = [Linear(5, 8, weight_init="lecun", rng=g), Linear(8, 8, weight_init="lecun", rng=g),
+               Linear(8, 2, weight_init="lecun", rng=g)]
     for seed in (42, np.random.default_rng(42)):
-        model = mlp([5, 8, 8, 2], "relu", init="lecun", rng=seed)
+        model = mlp([5, 8, 8, 2], "relu", weight_init="lecun", rng=seed)
         linears = [lay for lay in model if isinstance(lay, Linear)]
-        for ours, theirs in zip(linears, by_hand):
+        for ours, theirs in zip(linears, by_hand, strict=True):
             np.testing.assert_array_equal(ours.params["W"], theirs.params["W"])
             np.testing.assert_array_equal(ours.params["b"], np.zeros(theirs.out_features))
 
@@ -63,33 +63,47 @@ def test_activation_parameters_reach_the_layers():
 
 
 @pytest.mark.parametrize("batchnorm", [False, True])
-def test_forward_and_backward_agree_with_torch(batchnorm):
-    model = mlp([5, 8, 6, 3], "gelu", init="xavier", batchnorm=batchnorm, rng=3)
+def test_forward_backward_and_every_parameter_gradient_agree_with_torch(batchnorm):
+    model = mlp([5, 8, 6, 3], "gelu", weight_init="xavier", batchnorm=batchnorm, rng=3)
+    rng = np.random.default_rng(6)
+    for layer in model:  # non-trivial biases and batch-norm parameters
+        if "b" in layer.params:
+            layer.params["b"][...] = rng.normal(size=layer.params["b"].shape)
+        if isinstance(layer, BatchNorm1d):
+            layer.params["gamma"][...] = rng.uniform(0.5, 1.5, layer.num_features)
+            layer.params["beta"][...] = rng.uniform(-0.5, 0.5, layer.num_features)
     x = np.random.default_rng(4).normal(size=(12, 5))
     dout = np.random.default_rng(5).normal(size=(12, 3))
     out = model.forward(x)
     dx = model.backward(dout)
 
-    layers = []
-    for layer in model:
+    torch_layers, pairs = [], []  # pairs: (our key, torch parameter, transpose?)
+    for i, layer in enumerate(model):
         if isinstance(layer, Linear):
-            torch_linear = torch.nn.Linear(
-                layer.in_features, layer.out_features, dtype=torch.float64
-            )
+            ref = torch.nn.Linear(layer.in_features, layer.out_features, dtype=torch.float64)
             with torch.no_grad():
-                torch_linear.weight.copy_(torch.from_numpy(layer.params["W"].T))
-                torch_linear.bias.copy_(torch.from_numpy(layer.params["b"]))
-            layers.append(torch_linear)
+                ref.weight.copy_(torch.from_numpy(layer.params["W"].T))
+                ref.bias.copy_(torch.from_numpy(layer.params["b"]))
+            pairs += [(f"{i}.W", ref.weight, True), (f"{i}.b", ref.bias, False)]
         elif isinstance(layer, BatchNorm1d):
-            layers.append(torch.nn.BatchNorm1d(layer.num_features, dtype=torch.float64))
+            ref = torch.nn.BatchNorm1d(layer.num_features, dtype=torch.float64)
+            with torch.no_grad():
+                ref.weight.copy_(torch.from_numpy(layer.params["gamma"]))
+                ref.bias.copy_(torch.from_numpy(layer.params["beta"]))
+            pairs += [(f"{i}.gamma", ref.weight, False), (f"{i}.beta", ref.bias, False)]
         else:
-            layers.append(torch.nn.GELU())
-    torch_model = torch.nn.Sequential(*layers)
+            ref = torch.nn.GELU()
+        torch_layers.append(ref)
     xt = torch.from_numpy(x).requires_grad_(True)
-    out_torch = torch_model(xt)
+    out_torch = torch.nn.Sequential(*torch_layers)(xt)
     out_torch.backward(torch.from_numpy(dout))
     np.testing.assert_allclose(out, out_torch.detach().numpy(), rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=1e-10, atol=1e-13)
+    assert {key for key, _, _ in pairs} == set(model.grads)
+    for key, parameter, transpose in pairs:
+        expected = parameter.grad.numpy()
+        np.testing.assert_allclose(model.grads[key], expected.T if transpose else expected,
+                                   rtol=1e-10, atol=1e-13, err_msg=key)
 
 
 @pytest.mark.parametrize(
@@ -97,13 +111,15 @@ def test_forward_and_backward_agree_with_torch(batchnorm):
     [
         (([4],), {}, ValueError, "at least two sizes"),
         (([],), {}, ValueError, "at least two sizes"),
-        (([4, 0, 2],), {}, ValueError, r"sizes\[1\] must be a positive integer"),
-        (([4, 2.5, 2],), {}, TypeError, r"sizes\[1\] must be a positive integer"),
+        (([4, 0, 2],), {}, ValueError, r"mlp\(\): sizes\[1\] must be an integer >= 1; got 0"),
+        (([4, 2.5, 2],), {}, TypeError, r"sizes\[1\] must be an integer >= 1; got float 2.5"),
         (("42",), {}, TypeError, "sizes must be a sequence"),
         ((4,), {}, TypeError, "sizes must be a sequence"),
         (([4, 2], "relux"), {}, ValueError, "did you mean 'relu'"),
         (([4, 3, 2], None), {"negative_slope": 0.1}, TypeError, "without an activation"),
-        (([4, 3, 2], "relu"), {"init": "glorot"}, ValueError, "init must be one of"),
+        (([4, 3, 2], "relu"), {"weight_init": "glorot"}, ValueError, "unknown weight_init"),
+        (([4, 3, 2], "relu"), {"init": "he"}, TypeError, "init"),
+        (([4, 3, 2], "relu"), {"rng": 1.5}, TypeError, r"mlp\(\): rng must be"),
         (([4, 3, 2], "elu"), {"slope": 0.1}, TypeError, "slope"),
     ],
 )

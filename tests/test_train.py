@@ -1,11 +1,10 @@
 """Tests of course_lib.train: a real training run that can fail, seeding, history, progress."""
 
-import doctest
+import itertools
 
 import numpy as np
 import pytest
 
-import course_lib.train
 from course_lib.data import load_digits_split, make_periodic
 from course_lib.layers import Activation, BatchNorm1d, Layer, Linear, Sequential
 from course_lib.losses import MSELoss, SoftmaxCrossEntropy
@@ -13,26 +12,21 @@ from course_lib.optim import SGD, Adam
 from course_lib.train import History, evaluate, fit, predict
 
 
-def _mlp(seed=0, hidden=64):
-    rng = np.random.default_rng(seed)
+def _mlp(hidden=64):
+    rng = np.random.default_rng(0)
     return Sequential(Linear(64, hidden, rng=rng), Activation("relu"), Linear(hidden, 10, rng=rng))
 
 
 @pytest.fixture(scope="module")
 def digits():
-    return load_digits_split(seed=0)
-
-
-def test_docstring_examples():
-    result = doctest.testmod(course_lib.train, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 1 and result.failed == 0
+    return load_digits_split(rng=0)
 
 
 def test_mlp_reaches_95_percent_on_digits(digits):
     model = _mlp()
     history = fit(
         model, SoftmaxCrossEntropy(), Adam(model, lr=1e-2), digits.X_train, digits.y_train,
-        epochs=10, batch_size=32, seed=0, progress=False,
+        epochs=10, batch_size=32, rng=0, progress=False,
         validation_data=(digits.X_test, digits.y_test),
     )
     test_loss, test_acc = evaluate(model, SoftmaxCrossEntropy(), digits.X_test, digits.y_test)
@@ -47,11 +41,11 @@ def test_untrained_model_is_at_chance_so_the_training_test_can_fail(digits):
     assert acc < 0.3
 
 
-def test_same_seed_same_history_other_seed_other_history(digits):
-    def run(seed):
+def test_same_rng_same_history_other_rng_other_history(digits):
+    def run(rng):
         model = _mlp(hidden=16)
         h = fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.1, momentum=0.9),
-                digits.X_train, digits.y_train, epochs=2, batch_size=64, seed=seed,
+                digits.X_train, digits.y_train, epochs=2, batch_size=64, rng=rng,
                 progress=False)
         return h, model
 
@@ -60,6 +54,9 @@ def test_same_seed_same_history_other_seed_other_history(digits):
     for key in m1.params:
         np.testing.assert_array_equal(m1.params[key], m2.params[key])
     assert h1.loss != h3.loss
+    # a Generator is the same source as its seed
+    h4, _ = run(np.random.default_rng(0))
+    assert h4 == h1
 
 
 class _Recorder(Layer):
@@ -83,9 +80,9 @@ def test_each_epoch_is_a_fresh_permutation_in_batches():
     rec = _Recorder()
     model = Sequential(rec, Linear(2, 2, rng=0))
     fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.0), X, np.zeros(10, dtype=int),
-        epochs=3, batch_size=4, seed=5, progress=False)
+        epochs=3, batch_size=4, rng=5, progress=False)
     assert [len(b) for b in rec.seen] == [4, 4, 2] * 3
-    epochs = [sum(rec.seen[i : i + 3], []) for i in (0, 3, 6)]
+    epochs = [list(itertools.chain(*rec.seen[i : i + 3])) for i in (0, 3, 6)]
     for order in epochs:
         assert sorted(order) == list(range(10))
     assert epochs[0] != epochs[1] and epochs[0] != list(range(10))
@@ -106,7 +103,7 @@ def test_progress_bar_can_be_switched_off(capsys, digits):
 
 
 def test_regression_history_has_no_accuracy():
-    x, y = make_periodic(64, seed=0)
+    x, y = make_periodic(64, rng=0)
     model = Sequential(Linear(1, 16, rng=0), Activation("tanh"), Linear(16, 1, rng=1))
     h = fit(model, MSELoss(), Adam(model, lr=0.01), x, y, epochs=3, progress=False,
             validation_data=(x, y))
@@ -116,7 +113,7 @@ def test_regression_history_has_no_accuracy():
 
 
 def test_divergence_raises_one_clear_error_without_warnings():
-    x, y = make_periodic(64, seed=0)
+    x, y = make_periodic(64, rng=0)
     model = Sequential(Linear(1, 8, rng=0), Linear(8, 1, rng=1))
     with pytest.raises(FloatingPointError, match="diverged"):
         fit(model, MSELoss(), SGD(model, lr=50.0), 100 * x, y, epochs=50, progress=False)
@@ -139,11 +136,50 @@ def test_predict_uses_eval_mode_and_restores_it(digits):
 def test_fit_argument_errors(digits):
     model = _mlp(hidden=4)
     args = (model, SoftmaxCrossEntropy(), Adam(model))
-    with pytest.raises(ValueError, match="y must have 10 rows"):
-        fit(*args, digits.X_train[:10], digits.y_train[:9], progress=False)
-    with pytest.raises(ValueError, match="batch_size"):
-        fit(*args, digits.X_train[:10], digits.y_train[:10], batch_size=0, progress=False)
-    with pytest.raises(ValueError, match="epochs"):
-        fit(*args, digits.X_train[:10], digits.y_train[:10], epochs=-1, progress=False)
-    assert fit(*args, digits.X_train[:10], digits.y_train[:10], epochs=0,
-               progress=False) == History()
+    X, y = digits.X_train[:10], digits.y_train[:10]
+    with pytest.raises(ValueError, match=r"fit\(\): y must have 10 rows to match X; got shape"):
+        fit(*args, X, digits.y_train[:9], progress=False)
+    with pytest.raises(TypeError, match=r"fit\(\): batch_size must be an integer >= 1; got float"):
+        fit(*args, X, y, batch_size=2.5, progress=False)
+    with pytest.raises(ValueError, match=r"fit\(\): batch_size must be an integer >= 1; got 0"):
+        fit(*args, X, y, batch_size=0, progress=False)
+    with pytest.raises(ValueError, match=r"fit\(\): epochs must be an integer >= 0; got -1"):
+        fit(*args, X, y, epochs=-1, progress=False)
+    with pytest.raises(TypeError, match=r"fit\(\): epochs must be an integer"):
+        fit(*args, X, y, epochs=True, progress=False)
+    with pytest.raises(TypeError, match=r"fit\(\): rng must be an integer seed"):
+        fit(*args, X, y, rng=0.5, progress=False)
+    with pytest.raises(TypeError, match=r"fit\(\): callback must be callable"):
+        fit(*args, X, y, callback="print", progress=False)
+    with pytest.raises(TypeError, match=r"fit\(\): y must be a real-valued array"):
+        fit(*args, X[:2], [[0], [1, 2]], progress=False)
+    with pytest.raises(TypeError, match=r"fit\(\): validation_data must be a pair"):
+        fit(*args, X, y, validation_data=X, progress=False)
+    with pytest.raises(TypeError, match=r"predict\(\): batch_size must be an integer"):
+        predict(model, X, batch_size=2.5)
+    assert fit(*args, X, y, epochs=0, progress=False) == History()
+
+
+def test_callback_is_called_after_every_epoch_with_the_history_so_far(digits):
+    model = _mlp(hidden=8)
+    seen = []
+
+    def record(epoch, history):
+        # the model is in training mode and the epoch's entries are already there
+        seen.append((epoch, len(history.loss), len(history.val_loss), model.training,
+                     float(np.abs(model.params["0.W"]).sum())))
+
+    fit(model, SoftmaxCrossEntropy(), Adam(model, lr=1e-2), digits.X_train[:200],
+        digits.y_train[:200], epochs=3, batch_size=50, rng=0, progress=False,
+        validation_data=(digits.X_test[:50], digits.y_test[:50]), callback=record)
+    assert [s[:4] for s in seen] == [(0, 1, 1, True), (1, 2, 2, True), (2, 3, 3, True)]
+    # it ran between epochs: the weights it saw differ from epoch to epoch
+    assert len({s[4] for s in seen}) == 3
+
+
+def test_integer_labels_given_as_a_list_still_count_as_labels():
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    model = Sequential(Linear(2, 2, rng=0))
+    h = fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.1), X, [0, 1, 0, 1, 0, 1],
+            epochs=1, progress=False)
+    assert len(h.accuracy) == 1

@@ -20,8 +20,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.activations import as_float_array
 from course_lib.exercises.core import Case, check_function
+from course_lib.validation import as_float_array
 
 __all__ = [
     "stable_sigmoid_solution",
