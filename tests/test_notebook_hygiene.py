@@ -185,10 +185,11 @@ def test_at_least_two_exercises_committed_unsolved(path):
             continue
         exercises.append(i)
         stdout = "".join(_text(o) for o in cell.get("outputs", []) if o["output_type"] == "stream")
-        lines = [line for line in stdout.splitlines() if line.strip()]
+        # A verdict starts at the line's beginning; its continuation lines are indented.
+        lines = [line for line in stdout.splitlines() if line.strip() and not line[0].isspace()]
         assert len(lines) == len(called) and all(NOT_IMPLEMENTED in line for line in lines), (
             f"{path.name}: exercise cell {i} must be committed unsolved, printing one "
-            f"'{NOT_IMPLEMENTED}' line per checker; it printed {lines}"
+            f"'{NOT_IMPLEMENTED}' verdict per checker; it printed {lines}"
         )
     assert len(exercises) >= MIN_EXERCISES, (
         f"{path.name}: found {len(exercises)} exercise cell(s) (a stub with `raise NotImplementedError` "
