@@ -61,9 +61,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import signal
-import textwrap
-import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,12 +69,25 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.exercises._format import (
+    LINE_WIDTH,
+    MAX_LINES,
+    _describe_call,
+    _expected_got,
+    format_value,
+    layout,
+)
+from course_lib.exercises._guard import TimeLimitExceeded, _run_guarded
 from course_lib.exercises.help import stuck_text
 
 __all__ = [
     "Case",
     "check_function",
     "format_value",
+    "layout",
+    "LINE_WIDTH",
+    "MAX_LINES",
+    "TIME_LIMIT",
     "NOT_IMPLEMENTED",
     "CORRECT",
     "WRONG",
@@ -87,9 +97,6 @@ NOT_IMPLEMENTED = "not implemented yet"
 CORRECT = "correct"
 WRONG = "wrong"
 
-_MAX_SHOWN = 8  # arrays with more elements are summarised
-LINE_WIDTH = 88  # verdict lines are wrapped at word boundaries below JupyterLab's width
-MAX_LINES = 8
 TIME_LIMIT = 20.0  # seconds one call of the learner's code may take
 _HINT_EXCEPTION = "run your function on this input yourself to see where it fails."
 _HINT_WARNING = (
@@ -133,163 +140,6 @@ class Case:
 
 class _Verdict(Exception):
     """Internal: carries a finished "wrong" line out of the comparison."""
-
-
-def format_value(value: Any, max_shown: int = _MAX_SHOWN, digits: int = 8) -> str:
-    """A short, deterministic, single-line description of ``value``.
-
-    Floats use ``digits`` significant digits; arrays show their values (summarised when
-    longer than ``max_shown``) and their dtype when it is not float64; no
-    memory addresses, no ``np.float64(...)`` reprs.
-    """
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind in "fc":
-            fmt = {
-                "float_kind": lambda v: _format_float(v, digits),
-                "complex_kind": lambda v: f"{v:.{digits}g}",
-            }
-        else:
-            fmt = None
-        text = np.array2string(
-            value,
-            separator=", ",
-            threshold=max_shown,
-            edgeitems=3,
-            max_line_width=10**6,
-            formatter=fmt,
-        )
-        text = " ".join(text.split())
-        suffix = [] if value.dtype == np.float64 else [str(value.dtype)]
-        if value.ndim != 1 or value.size > max_shown:
-            suffix.append(f"shape {value.shape}")
-        return text + (f" ({', '.join(suffix)})" if suffix else "")
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (float, np.floating)):
-        return _format_float(value, digits)
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, tuple):
-        inner = ", ".join(format_value(v, max_shown, digits) for v in value)
-        return f"({inner}{',' if len(value) == 1 else ''})"
-    if isinstance(value, list):
-        return "[" + ", ".join(format_value(v, max_shown, digits) for v in value) + "]"
-    if value is None:
-        return "None"
-    if callable(value):
-        return f"a {type(value).__name__} named {getattr(value, '__name__', '?')!r}"
-    text = repr(value)
-    if " at 0x" in text or len(text) > 80:
-        return f"a {type(value).__name__} object"
-    return text
-
-
-def _format_float(v: Any, digits: int = 8) -> str:
-    v = float(v)
-    if v == 0.0:
-        return "-0.0" if np.signbit(v) else "0.0"
-    text = f"{v:.{digits}g}"
-    if "e" not in text and "." not in text and "n" not in text:
-        text += ".0"
-    return text
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def layout(text: str, width: int = LINE_WIDTH, max_lines: int = MAX_LINES) -> str:
-    """Lay a verdict out for a notebook: the verdict first, then short continuation lines.
-
-    The text is folded to one line, then broken before "Hint:" and "Stuck?" and wrapped at
-    word boundaries to ``width`` characters (a long line in JupyterLab breaks mid-word);
-    continuation lines are indented. At most ``max_lines`` lines: the rest is cut.
-
-    >>> print(layout("relu: wrong - expected 1.0, got 2.0. Hint: check the kink at 0."))
-    relu: wrong - expected 1.0, got 2.0.
-        Hint: check the kink at 0.
-    """
-    text = _one_line(text)
-    for marker in (" Hint: ", " Stuck? "):
-        text = text.replace(marker, "\n" + marker.strip() + " ")
-    paragraphs = [
-        textwrap.wrap(
-            part, width, initial_indent="" if i == 0 else "    ", subsequent_indent="    ",
-            break_long_words=True, break_on_hyphens=False,
-        )
-        for i, part in enumerate(text.split("\n"))
-    ]
-    # The verdict's details are cut first, so that the hint and the pointer to help stay.
-    room = max(1, max_lines - sum(len(p) for p in paragraphs[1:]))
-    if len(paragraphs[0]) > room:
-        paragraphs[0] = [*paragraphs[0][: room - 1], "    ..."] if room > 1 else paragraphs[0][:1]
-    lines = [line for p in paragraphs for line in p][:max_lines]
-    return "\n".join(lines)
-
-
-def _expected_got(expected: Any, got: Any) -> str:
-    """``expected X, got Y``, with all 17 digits when 8 do not show the difference."""
-    e, g = format_value(expected), format_value(got)
-    if e == g:
-        e, g = format_value(expected, digits=17), format_value(got, digits=17)
-    return f"expected {e}, got {g}"
-
-
-def _describe_call(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) -> str:
-    """``x=[...], negative_slope=2.0`` using the reference's parameter names."""
-    try:
-        bound = inspect.signature(reference).bind(*args, **kwargs)
-        items = list(bound.arguments.items())
-    except (TypeError, ValueError):
-        items = [(f"arg{i}", a) for i, a in enumerate(args)] + list(kwargs.items())
-    if not items:
-        return "the call with no arguments"
-    return ", ".join(f"{name}={format_value(val, max_shown=6, digits=6)}" for name, val in items)
-
-
-class TimeLimitExceeded(Exception):
-    """Raised inside the learner's code when one call runs longer than the time limit."""
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise TimeLimitExceeded
-
-
-class _time_limit:
-    """Interrupt the block after ``seconds`` (main thread on Unix; elsewhere no limit)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.active = (
-            hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-        )
-
-    def __enter__(self) -> None:
-        if self.active:
-            self.previous = signal.signal(signal.SIGALRM, _on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.active:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
-
-
-def _run_guarded(func: Callable, args: tuple, kwargs: Mapping[str, Any]):
-    """Call ``func``; return ``(result, exception, first_warning)``.
-
-    Warnings are recorded, whatever filters or ``np.seterr`` the notebook has set; a call
-    that takes longer than :data:`TIME_LIMIT` is stopped (``TimeLimitExceeded``).
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
-            try:
-                with _time_limit(TIME_LIMIT):
-                    result = func(*args, **kwargs)
-            except Exception as exc:  # the learner's bug becomes a verdict
-                return None, exc, (caught[0] if caught else None)
-    return result, None, (caught[0] if caught else None)
 
 
 def _plain(value: Any) -> Any:
@@ -563,7 +413,7 @@ def _verdict_line(
         call = _describe_call(reference, args_before, kwargs_before)
         expected = _reference_value(reference, args, kwargs)
 
-        got, exc, warning = _run_guarded(candidate, args, kwargs)
+        got, exc, warning = _run_guarded(candidate, args, kwargs, TIME_LIMIT)
         if isinstance(exc, NotImplementedError):
             return (
                 f"{title}: {NOT_IMPLEMENTED} - replace `raise NotImplementedError` "
