@@ -1,7 +1,5 @@
-r"""One consistent look for the course's figures.
+r"""The course's figure helpers: activation grids, curves, histograms, heat maps, boundaries.
 
-* :func:`use_course_style` - rcParams for every notebook (PNG output, readable
-  fonts, a colour-blind-safe colour cycle, light grid).
 * :func:`plot_activations` - several activations (or their derivatives) on one axes.
 * :func:`plot_function_and_derivative` - a grid with one panel per activation,
   :math:`f` and :math:`f'` from the registry, kinks marked.
@@ -12,20 +10,11 @@ r"""One consistent look for the course's figures.
 
 Conventions: every function labels its axes and returns what it drew on (an
 ``Axes``, or the ``Figure`` for multi-panel plots); none calls ``plt.show()``.
-A notebook cell ends with ``plt.show()``, which displays the figure and leaves
-no stray text output for nbval to compare (a trailing ``;`` does not hide
-output under nbval).
-
-This is the only course_lib module that imports matplotlib; ``import course_lib``
-does not load it.
-
-Used by every notebook (01 fundamentals, 02 mathematical foundations, 03, 04,
-05 and onwards).
+A notebook cell ends with ``plt.show()``, which displays the figure.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -36,9 +25,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
+from course_lib.plotting.style import COURSE_COLORS
+
 __all__ = [
-    "COURSE_COLORS",
-    "use_course_style",
     "plot_activations",
     "plot_function_and_derivative",
     "plot_curves",
@@ -46,57 +35,6 @@ __all__ = [
     "plot_heatmap",
     "plot_decision_boundary",
 ]
-
-#: Okabe & Ito's colour-blind-safe palette (yellow last: it is hard to see on white).
-COURSE_COLORS = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow
-)
-
-COURSE_RC: dict[str, Any] = {
-    "figure.figsize": (7.0, 4.0),
-    "figure.dpi": 100,
-    "figure.constrained_layout.use": True,
-    "savefig.dpi": 100,
-    "savefig.format": "png",
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
-    "legend.framealpha": 0.9,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=list(COURSE_COLORS)),
-    "lines.linewidth": 2.0,
-    "image.cmap": "viridis",
-}
-
-
-def use_course_style() -> None:
-    """Apply the course's look to matplotlib (and PNG figures in a Jupyter kernel).
-
-    Sets :data:`COURSE_RC` in ``matplotlib.rcParams``. In IPython it also asks the
-    inline backend for PNG figures: PNG outputs are not compared by nbval, while
-    SVG embeds a date and would never match.
-    """
-    mpl.rcParams.update(COURSE_RC)
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is not None and hasattr(shell, "kernel"):
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("png")
-
 
 def _resolve(item: Any) -> Any:
     """A registry spec for a name; anything with ``name`` and ``derivative`` as is."""
@@ -178,7 +116,8 @@ def plot_activations(
     ax.axvline(0.0, color="0.5", linewidth=0.8, zorder=0)
     ax.set_xlabel("input $x$")
     ax.set_ylabel("derivative $f'(x)$" if derivative else "output $f(x)$")
-    ax.set_title(title if title is not None else ("Derivatives" if derivative else "Activation functions"))
+    default_title = "Derivatives" if derivative else "Activation functions"
+    ax.set_title(title if title is not None else default_title)
     ax.legend()
     return ax
 
@@ -250,7 +189,7 @@ def plot_function_and_derivative(
         squeeze=False,
     )
     f_color, df_color = COURSE_COLORS[0], COURSE_COLORS[1]
-    for ax, spec in zip(axes.flat, specs):
+    for ax, spec in zip(axes.flat, specs, strict=False):
         p = dict(params.get(spec.name, {}))
         where = (kinks or {}).get(spec.name, getattr(spec, "kinks", ()))
         spec_kinks = [float(k) for k in where if xs[0] <= k <= xs[-1]]
@@ -273,7 +212,7 @@ def plot_function_and_derivative(
         ax.set_visible(False)
     handles, labels = [], []
     for ax in axes.flat[: len(specs)]:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
@@ -435,7 +374,8 @@ def plot_heatmap(
     m = np.asarray(matrix, dtype=np.float64)
     if m.ndim != 2:
         raise ValueError(f"matrix must be 2-D, got shape {m.shape}")
-    for name, labels, n in (("xticklabels", xticklabels, m.shape[1]), ("yticklabels", yticklabels, m.shape[0])):
+    ticks = (("xticklabels", xticklabels, m.shape[1]), ("yticklabels", yticklabels, m.shape[0]))
+    for name, labels, n in ticks:
         if labels is not None and len(labels) != n:
             raise ValueError(f"{name} needs {n} labels, got {len(labels)}")
     if ax is None:
@@ -507,7 +447,8 @@ def plot_decision_boundary(
     pred = np.searchsorted(classes, pred.reshape(g0.shape)).astype(np.float64)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4.0))
-    cmap = mpl.colors.ListedColormap([COURSE_COLORS[i % len(COURSE_COLORS)] for i in range(len(classes))])
+    colors = [COURSE_COLORS[i % len(COURSE_COLORS)] for i in range(len(classes))]
+    cmap = mpl.colors.ListedColormap(colors)
     levels = np.arange(len(classes) + 1) - 0.5
     ax.contourf(g0, g1, pred, levels=levels, cmap=cmap, alpha=0.25)
     for i, c in enumerate(classes):

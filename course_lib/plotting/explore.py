@@ -1,0 +1,230 @@
+r"""Figures of one parameter's effect, and sliders to move that parameter.
+
+Each ``plot_*`` function is pure: it takes the parameter's value, computes what to draw
+with :mod:`course_lib` (no training, a few milliseconds) and returns the ``Figure``. A
+notebook shows the static figure first; :func:`slider` then lets a learner move the
+parameter, redrawing the same function:
+
+    slider(plot_parameter_effect, name="leaky_relu", parameter="negative_slope",
+           negative_slope=(0.0, 1.0, 0.05, 0.01))
+
+Examples
+--------
+>>> import matplotlib
+>>> fig = plot_softmax_temperature([2.0, 1.0, 0.1], temperature=0.5)
+>>> [round(float(b.get_height()), 3) for b in fig.axes[0].patches]
+[0.864, 0.117, 0.019]
+>>> matplotlib.pyplot.close(fig)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from course_lib.plotting.style import COURSE_COLORS
+from course_lib.validation import as_float_array, integer, make_rng, real
+
+__all__ = [
+    "plot_parameter_effect",
+    "plot_softmax_temperature",
+    "signal_std_per_layer",
+    "plot_signal_depth",
+    "quantize_dequantize",
+    "plot_quantization",
+    "slider",
+]
+
+_WIDTH = 8.0  # inches: a figure that displays at full size in a 1280-px JupyterLab window
+
+
+def plot_parameter_effect(
+    name: str, parameter: str, x: ArrayLike | None = None, **value: float
+) -> Figure:
+    r"""``f`` and ``f'`` of the activation ``name`` with ``parameter`` set, beside the default.
+
+    Two panels: the function and its derivative, each with the default parameter dashed
+    and the chosen value solid, so a learner sees what the parameter changes.
+
+    Parameters
+    ----------
+    name : str
+        An activation in :func:`course_lib.activations.names` with that parameter.
+    parameter : str
+        The parameter's name, e.g. ``"negative_slope"``, ``"alpha"``, ``"beta"``, ``"a"``.
+    x : array_like, optional
+        Points to plot (default: 601 points on [-5, 5]).
+    **value
+        ``parameter=value``: the value to draw.
+    """
+    from course_lib.activations import get
+
+    spec = get(name)
+    if parameter not in spec.defaults:
+        known = ", ".join(spec.defaults) or "none"
+        raise ValueError(
+            f"plot_parameter_effect(): {name} has no parameter {parameter!r}; its parameters: "
+            f"{known}"
+        )
+    if set(value) != {parameter}:
+        raise TypeError(
+            f"plot_parameter_effect(): give the value as {parameter}=...; got {sorted(value)}"
+        )
+    chosen = real(value[parameter], parameter, where="plot_parameter_effect()")
+    xs = np.linspace(-5.0, 5.0, 601) if x is None else as_float_array(x, "x").astype(float)
+    default = spec.defaults[parameter]
+    fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(_WIDTH, 3.4), sharex=True)
+    for ax, draw, label in ((ax_f, spec.forward, "f(x)"), (ax_d, spec.derivative, "f'(x)")):
+        ax.plot(xs, draw(xs, **{parameter: default}), "--", color="0.55",
+                label=f"{parameter} = {default:g} (default)")
+        ax.plot(xs, draw(xs, **{parameter: chosen}), color=COURSE_COLORS[0],
+                label=f"{parameter} = {chosen:g}")
+        ax.set_xlabel("x")
+        ax.set_ylabel(label)
+        ax.axhline(0.0, color="0.7", linewidth=0.8)
+    ax_f.set_title(f"{name}")
+    ax_d.set_title(f"{name}: derivative")
+    ax_f.legend(loc="upper left")
+    return fig
+
+
+def plot_softmax_temperature(logits: ArrayLike, temperature: float) -> Figure:
+    r"""Bars of :math:`\mathrm{softmax}(z / T)` for the given logits and temperature ``T``.
+
+    Small ``T`` sharpens the distribution towards the largest logit; large ``T`` flattens it
+    towards uniform. The title gives the distribution's entropy in nats.
+    """
+    from course_lib.activations import softmax
+
+    z = as_float_array(logits, "logits").astype(np.float64)
+    if z.ndim != 1 or z.size < 2:
+        raise ValueError(f"plot_softmax_temperature(): logits must be 1-D with at least 2 "
+                         f"values; got shape {z.shape}")
+    t = real(temperature, "temperature", where="plot_softmax_temperature()", low=0.0,
+             low_open=True)
+    p = softmax(z / t)
+    entropy = float(-np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)))
+    fig, ax = plt.subplots(figsize=(_WIDTH * 0.75, 3.2))
+    ax.bar(np.arange(z.size), p, color=COURSE_COLORS[0])
+    ax.set_xticks(np.arange(z.size), [f"{v:g}" for v in z])
+    ax.set_ylim(0.0, 1.0)
+    ax.set_xlabel("logit")
+    ax.set_ylabel("probability")
+    ax.set_title(f"T = {t:g}: entropy {entropy:.2f} nats (uniform: {np.log(z.size):.2f})")
+    return fig
+
+
+def signal_std_per_layer(
+    activation: str, gain: float, depth: int = 30, width: int = 256, rng: Any = 0
+) -> np.ndarray:
+    r"""Standard deviation of the activations after each layer of a random MLP.
+
+    Weights :math:`W_l \sim \mathcal{N}(0, \mathrm{gain}^2 / \mathrm{width})`, no biases,
+    a standard-normal input batch of ``width`` samples; returns ``depth`` numbers.
+    """
+    from course_lib.activations import get
+
+    f = get(activation)
+    gain = real(gain, "gain", where="signal_std_per_layer()", low=0.0, low_open=True)
+    depth = integer(depth, "depth", where="signal_std_per_layer()", minimum=1)
+    width = integer(width, "width", where="signal_std_per_layer()", minimum=2)
+    gen = make_rng(rng, where="signal_std_per_layer()")
+    h = gen.standard_normal((width, width))
+    stds = np.empty(depth)
+    for layer in range(depth):
+        w = gen.standard_normal((width, width)) * (gain / np.sqrt(width))
+        h = f(h @ w)
+        stds[layer] = h.std()
+    return stds
+
+
+def plot_signal_depth(
+    activation: str, gain: float, depth: int = 30, width: int = 256, rng: Any = 0
+) -> Figure:
+    """The standard deviation of the activations per layer (log scale) for one gain.
+
+    See :func:`signal_std_per_layer`. A gain that keeps the curve flat lets the signal
+    reach the last layer; below it the signal dies out, above it the signal explodes or
+    saturates the activation.
+    """
+    stds = signal_std_per_layer(activation, gain, depth, width, rng)
+    fig, ax = plt.subplots(figsize=(_WIDTH * 0.75, 3.4))
+    layers = np.arange(1, stds.size + 1)
+    shown = np.where(stds > 0, stds, np.nan)
+    ax.semilogy(layers, shown, "o-", markersize=3, color=COURSE_COLORS[0])
+    ax.set_xlabel("layer")
+    ax.set_ylabel("std of the activations")
+    ax.set_title(f"{activation}, weights N(0, {gain:g}² / width)")
+    return fig
+
+
+def quantize_dequantize(x: ArrayLike, scale: float, zero_point: int = 0) -> np.ndarray:
+    r"""Round ``x`` to int8 codes :math:`q = \mathrm{clip}(\mathrm{round}(x/s) + z, -128, 127)`
+    and map them back, :math:`s\,(q - z)`: the values an int8 tensor can represent."""
+    x = as_float_array(x, "x").astype(np.float64)
+    s = real(scale, "scale", where="quantize_dequantize()", low=0.0, low_open=True)
+    z = integer(zero_point, "zero_point", where="quantize_dequantize()", minimum=-128,
+                maximum=127)
+    q = np.clip(np.round(x / s) + z, -128, 127)
+    return s * (q - z)
+
+
+def plot_quantization(scale: float, zero_point: int = -128) -> Figure:
+    r"""The sigmoid on [-8, 8] stored as int8 with the given scale and zero point.
+
+    Left: the sigmoid and its int8 version. Right: the error, with the maximum printed.
+    Too small a scale clips the top of the range; too large a scale wastes codes and
+    leaves big steps.
+    """
+    from course_lib.activations import sigmoid
+
+    x = np.linspace(-8.0, 8.0, 1601)
+    y = sigmoid(x)
+    yq = quantize_dequantize(y, scale, zero_point)
+    err = np.abs(yq - y)
+    fig, (ax_v, ax_e) = plt.subplots(1, 2, figsize=(_WIDTH, 3.4))
+    ax_v.plot(x, y, color="0.55", label="sigmoid (float64)")
+    ax_v.plot(x, yq, color=COURSE_COLORS[1], label="int8, dequantised")
+    ax_v.set_xlabel("x")
+    ax_v.set_ylabel("value")
+    ax_v.legend(loc="upper left")
+    ax_v.set_title(f"scale {scale:g}, zero point {zero_point}")
+    ax_e.plot(x, err, color=COURSE_COLORS[1])
+    ax_e.set_xlabel("x")
+    ax_e.set_ylabel("|error|")
+    ax_e.set_title(f"max error {err.max():.2e}")
+    return fig
+
+
+def slider(plot: Callable[..., Figure], **controls: Any) -> None:
+    """Redraw ``plot(**values)`` under ipywidgets sliders (redrawn when a slider is released).
+
+    Each control is either a fixed value or a tuple ``(min, max, step, start)`` that becomes
+    a slider. Without ipywidgets (or outside Jupyter) it prints one line and returns.
+    """
+    try:
+        import ipywidgets
+    except ImportError:
+        print("sliders need ipywidgets: python -m pip install -r requirements.txt")
+        return
+    fixed, widgets = {}, {}
+    for key, spec in controls.items():
+        if isinstance(spec, tuple) and len(spec) == 4:
+            low, high, step, start = spec
+            cls = ipywidgets.IntSlider if all(isinstance(v, int) for v in spec) else (
+                ipywidgets.FloatSlider)
+            widgets[key] = cls(min=low, max=high, step=step, value=start, description=key,
+                               continuous_update=False)
+        else:
+            fixed[key] = spec
+
+    def draw(**values: Any) -> None:
+        plot(**fixed, **values)
+        plt.show()
+
+    ipywidgets.interact(draw, **widgets)
