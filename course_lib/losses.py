@@ -3,6 +3,8 @@ r"""Loss functions with their gradients: mean squared error and softmax cross-en
 - :class:`MSELoss` -- mean squared error.
 - :class:`SoftmaxCrossEntropy` -- softmax followed by the negative log-likelihood of
   integer class labels, with the combined gradient :math:`(p - \mathrm{onehot}(y))/N`.
+- :class:`BCEWithLogitsLoss` -- binary cross-entropy computed from logits, for targets in
+  [0, 1] (Bernoulli pixels, binary labels).
 - :func:`accuracy` -- fraction of rows whose arg-max is the label.
 
 A loss is *not* a layer. Its contract:
@@ -38,10 +40,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.activations import log_softmax
+from course_lib.activations import log_softmax, sigmoid
 from course_lib.validation import as_float_array, check_shape, integer_array
 
-__all__ = ["MSELoss", "SoftmaxCrossEntropy", "accuracy"]
+__all__ = ["BCEWithLogitsLoss", "MSELoss", "SoftmaxCrossEntropy", "accuracy"]
 
 
 def _labels(y: ArrayLike, n: int, num_classes: int, where: str) -> np.ndarray:
@@ -189,3 +191,57 @@ class SoftmaxCrossEntropy(_Loss):
         grad[np.arange(labels.size), labels] -= 1.0
         grad /= labels.size
         return grad
+
+
+class BCEWithLogitsLoss(_Loss):
+    r"""Binary cross-entropy computed from logits, averaged over all elements.
+
+    With :math:`p = \sigma(z)` the predicted probability and :math:`y \in [0, 1]` the target,
+
+    .. math::
+
+        L = -\frac{1}{M}\sum_{i=1}^{M} \big[y_i \log p_i + (1 - y_i)\log(1 - p_i)\big]
+          = \frac{1}{M}\sum_{i=1}^{M} \big[\mathrm{softplus}(z_i) - y_i z_i\big],
+        \qquad \frac{\partial L}{\partial z_i} = \frac{\sigma(z_i) - y_i}{M},
+
+    where :math:`M` is the number of elements (PyTorch's ``BCEWithLogitsLoss`` with
+    ``reduction="mean"``). Stability: :math:`\mathrm{softplus}(z) = \mathrm{logaddexp}(z, 0)`
+    never exponentiates a positive number and never takes the log of a probability that
+    rounded to 0 or 1, so any finite logit gives a finite loss; the gradient uses the
+    two-branch :func:`~course_lib.activations.sigmoid`.
+
+    Shape
+    -----
+    prediction (logits) and target: the same shape, any; targets may be soft (any value in
+    [0, 1], e.g. pixel intensities). The gradient has the prediction's shape and dtype.
+
+    Examples
+    --------
+    >>> loss = BCEWithLogitsLoss()
+    >>> round(loss(np.array([0.0, 2.0]), np.array([1.0, 1.0])), 6)
+    0.410038
+    >>> loss.backward().round(6)
+    array([-0.25    , -0.059601])
+    """
+
+    def forward(self, prediction: ArrayLike, target: ArrayLike) -> float:
+        """Mean binary cross-entropy of the logits ``prediction`` against ``target``."""
+        where = "BCEWithLogitsLoss.forward()"
+        logits = as_float_array(prediction, "prediction", where=where)
+        tgt = as_float_array(target, "target", where=where)
+        if tgt.shape != logits.shape:
+            raise ValueError(
+                f"{where}: target must have the shape of the prediction, {logits.shape}; "
+                f"got {tgt.shape}"
+            )
+        if logits.size == 0:
+            raise ValueError(f"{where}: prediction must not be empty; got shape {logits.shape}")
+        tgt = tgt.astype(logits.dtype, copy=False)
+        self._cache = (logits, tgt)
+        per_element = np.logaddexp(logits, 0.0) - tgt * logits
+        return float(np.mean(per_element, dtype=np.float64))
+
+    def backward(self) -> np.ndarray:
+        """Gradient of the last loss with respect to the logits (a new array)."""
+        logits, tgt = self._require_cache()
+        return (sigmoid(logits) - tgt) / logits.size

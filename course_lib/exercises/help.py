@@ -40,6 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from course_lib.exercises._format import layout
 from course_lib.validation import choice, integer
 
 __all__ = [
@@ -188,7 +189,7 @@ def question(
         raise ValueError(f"question({name!r}): a numeric question needs rtol")
 
     def check(learner_answer: Any = None) -> None:
-        print(_question_verdict(name, learner_answer, answer, explanation, options, rtol))
+        print(layout(_question_verdict(name, learner_answer, answer, explanation, options, rtol)))
 
     check.options = options  # type: ignore[attr-defined]
     check.__name__ = f"check_{name}"
