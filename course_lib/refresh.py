@@ -9,11 +9,11 @@ Each notebook runs top to bottom in a fresh kernel started from *this* Python
 (the same kernel ``pytest --nbval-current-env`` starts), with the working
 directory set to the notebook's folder and the environment of
 :func:`kernel_environment`, which the pytest plugin :mod:`course_lib.nbval_env` also
-applies to the kernels nbval starts. Cell timings are not recorded, and consecutive
-stream outputs of a cell (a kernel flushes a slowly printing cell's stdout in several
-pieces) are merged into one, so running the command twice with no change in between
-leaves the files byte-identical. A notebook whose cell raises is not written, and the
-command exits with status 1.
+applies to the kernels nbval starts. Cell timings are not recorded, consecutive stream
+outputs of a cell (a kernel flushes a slowly printing cell's stdout in several pieces)
+are merged into one, and widget views and state (random ids) are dropped, so running the
+command twice with no change in between leaves the files byte-identical. A notebook
+whose cell raises is not written, and the command exits with status 1.
 """
 
 from __future__ import annotations
@@ -78,6 +78,22 @@ def merge_streams(nb: Any) -> Any:
     return nb
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def drop_widget_state(nb: Any) -> Any:
+    """Remove widget views and widget state (random model ids) from ``nb``, in place.
+
+    A slider cell keeps its plain-text output; its widget shows up when the learner runs
+    the cell (widgets need a live kernel anyway). Returns ``nb``.
+    """
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+    return nb
+
+
 def execute_notebook(path: Path, timeout: int = 600) -> float:
     """Execute the notebook at ``path`` in place; return the wall time in seconds.
 
@@ -114,6 +130,7 @@ def execute_notebook(path: Path, timeout: int = 600) -> float:
     client.execute(env=kernel_environment(), cwd=str(path.parent), stderr=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
     merge_streams(nb)
+    drop_widget_state(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return elapsed

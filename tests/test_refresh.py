@@ -105,3 +105,19 @@ def test_the_course_notebooks_are_found():
     names = [p.name for p in refresh.find_notebooks()]
     assert names and names == sorted(names)
     assert names[0].startswith("01_")
+
+
+def test_a_slider_cell_refreshes_byte_identically_without_widget_state(tmp_path):
+    slider_cell = (
+        "import ipywidgets\n"
+        "ipywidgets.interact(lambda t: print(t), t=ipywidgets.FloatSlider(value=1.0))"
+    )
+    path = _notebook(tmp_path / "01_slider.ipynb", slider_cell)
+    assert refresh.main([str(path)]) == 0
+    first = path.read_bytes()
+    assert refresh.main([str(path)]) == 0
+    assert path.read_bytes() == first
+    nb = nbformat.read(path, as_version=4)
+    assert "widgets" not in nb.metadata
+    data = [o.get("data", {}) for o in nb.cells[0].outputs]
+    assert data and all(refresh.WIDGET_VIEW not in d for d in data)
