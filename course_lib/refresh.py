@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python -m course_lib.refresh                       # every notebooks/NN_*.ipynb
     python -m course_lib.refresh notebooks/02_mathematical_foundations.ipynb
+    python -m course_lib.refresh --retime    # also store new timings
 
 Each notebook runs top to bottom in a fresh kernel started from *this* Python
 (the same kernel ``pytest --nbval-current-env`` starts), with the working
@@ -94,11 +95,36 @@ def drop_widget_state(nb: Any) -> Any:
     return nb
 
 
-def execute_notebook(path: Path, timeout: int = 600) -> float:
+IGNORED = "NBVAL_IGNORE_OUTPUT"
+
+
+def keep_ignored_outputs(old: Any, new: Any) -> Any:
+    """Put back the stored outputs of cells whose output nbval ignores (timings), in place.
+
+    A timing differs on every run; keeping the stored one (measured by an earlier refresh)
+    makes a refresh byte-identical. Only cells whose source is unchanged keep their
+    outputs, matched by cell id. Returns ``new``.
+    """
+    before = {c.get("id"): c for c in old.cells if c.cell_type == "code"}
+    for cell in new.cells:
+        previous = before.get(cell.get("id"))
+        if (
+            cell.cell_type == "code"
+            and IGNORED in cell.source
+            and previous is not None
+            and previous.source == cell.source
+            and previous.get("execution_count") is not None
+        ):
+            cell.outputs = previous.outputs
+    return new
+
+
+def execute_notebook(path: Path, timeout: int = 600, retime: bool = False) -> float:
     """Execute the notebook at ``path`` in place; return the wall time in seconds.
 
-    Raises ``nbclient.exceptions.CellExecutionError`` (and leaves the file
-    untouched) when a cell raises.
+    Cells marked ``NBVAL_IGNORE_OUTPUT`` keep their stored outputs unless ``retime``
+    (see :func:`keep_ignored_outputs`). Raises ``nbclient.exceptions.CellExecutionError``
+    (and leaves the file untouched) when a cell raises.
     """
     import nbformat
     from jupyter_client.manager import AsyncKernelManager
@@ -117,6 +143,7 @@ def execute_notebook(path: Path, timeout: int = 600) -> float:
 
     path = Path(path).resolve()
     nb = nbformat.read(path, as_version=4)
+    stored = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     client = CurrentEnvClient(
         nb,
@@ -131,6 +158,8 @@ def execute_notebook(path: Path, timeout: int = 600) -> float:
     elapsed = time.perf_counter() - start
     merge_streams(nb)
     drop_widget_state(nb)
+    if not retime:
+        keep_ignored_outputs(stored, nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return elapsed
@@ -144,6 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to execute")
     parser.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    parser.add_argument(
+        "--retime",
+        action="store_true",
+        help="store new outputs for timing cells (NBVAL_IGNORE_OUTPUT) too",
+    )
     args = parser.parse_args(argv)
 
     paths = args.notebooks or find_notebooks()
@@ -153,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = []
     for path in paths:
         try:
-            seconds = execute_notebook(path, timeout=args.timeout)
+            seconds = execute_notebook(path, timeout=args.timeout, retime=args.retime)
         except Exception as exc:  # report every failing notebook, then fail
             failed.append(path)
             print(f"FAILED  {path}: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -121,3 +121,27 @@ def test_a_slider_cell_refreshes_byte_identically_without_widget_state(tmp_path)
     assert "widgets" not in nb.metadata
     data = [o.get("data", {}) for o in nb.cells[0].outputs]
     assert data and all(refresh.WIDGET_VIEW not in d for d in data)
+
+
+TIMING = "# NBVAL_IGNORE_OUTPUT\nimport time\nprint(time.perf_counter_ns())"
+
+
+def test_timing_cells_keep_their_stored_output_unless_retimed(tmp_path):
+    path = _notebook(tmp_path / "01_timing.ipynb", TIMING, "print('fixed')")
+    assert refresh.main([str(path)]) == 0
+    first = path.read_bytes()
+    timing = nbformat.read(path, as_version=4).cells[0].outputs[0].text
+    assert refresh.main([str(path)]) == 0
+    assert path.read_bytes() == first
+    assert refresh.main(["--retime", str(path)]) == 0
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0].text != timing
+
+
+def test_an_edited_timing_cell_gets_new_outputs(tmp_path):
+    path = _notebook(tmp_path / "01_timing.ipynb", TIMING)
+    assert refresh.main([str(path)]) == 0
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = TIMING.replace("time.perf_counter_ns()", "'edited'")
+    nbformat.write(nb, path)
+    assert refresh.main([str(path)]) == 0
+    assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == "edited\n"

@@ -20,6 +20,8 @@ def format_value(value: Any, max_shown: int = _MAX_SHOWN, digits: int = 8) -> st
     longer than ``max_shown``) and their dtype when it is not float64; no
     memory addresses, no ``np.float64(...)`` reprs.
     """
+    if isinstance(value, np.ndarray) and (value.ndim > 2 or value.size > 8 * max_shown):
+        return _summary(value, digits)
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fc":
             fmt = {
@@ -59,6 +61,23 @@ def format_value(value: Any, max_shown: int = _MAX_SHOWN, digits: int = 8) -> st
     text = repr(value)
     if " at 0x" in text or len(text) > 80:
         return f"a {type(value).__name__} object"
+    return text
+
+
+def _summary(value: np.ndarray, digits: int) -> str:
+    """A large or many-dimensional array in a few words: shape, dtype, range of values.
+
+    >>> _summary(np.arange(24.0).reshape(2, 3, 4), 8)
+    'an array of shape (2, 3, 4), float64, values from 0.0 to 23.0'
+    """
+    text = f"an array of shape {value.shape}, {value.dtype}"
+    if value.size and value.dtype.kind in "biuf":
+        finite = value[np.isfinite(value)] if value.dtype.kind == "f" else value
+        if finite.size:
+            low, high = _format_float(finite.min(), digits), _format_float(finite.max(), digits)
+            text += f", values from {low} to {high}"
+        if finite.size < value.size:
+            text += f", {value.size - finite.size} not finite"
     return text
 
 
