@@ -20,6 +20,7 @@ whose cell raises is not written, and the command exits with status 1.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import subprocess
 import sys
@@ -98,24 +99,27 @@ def drop_widget_state(nb: Any) -> Any:
 IGNORED = "NBVAL_IGNORE_OUTPUT"
 
 
+def _source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
 def keep_ignored_outputs(old: Any, new: Any) -> Any:
     """Put back the stored outputs of cells whose output nbval ignores (timings), in place.
 
     A timing differs on every run; keeping the stored one (measured by an earlier refresh)
-    makes a refresh byte-identical. Only cells whose source is unchanged keep their
-    outputs, matched by cell id. Returns ``new``.
+    makes a refresh byte-identical. A cell keeps its outputs only if its source is the one
+    they were made from: refresh records a hash of that source in the cell's metadata
+    (``timed_source``). Returns ``new``.
     """
     before = {c.get("id"): c for c in old.cells if c.cell_type == "code"}
     for cell in new.cells:
+        if cell.cell_type != "code" or IGNORED not in cell.source:
+            continue
+        digest = _source_hash(cell.source)
         previous = before.get(cell.get("id"))
-        if (
-            cell.cell_type == "code"
-            and IGNORED in cell.source
-            and previous is not None
-            and previous.source == cell.source
-            and previous.get("execution_count") is not None
-        ):
+        if previous is not None and previous.metadata.get("timed_source") == digest:
             cell.outputs = previous.outputs
+        cell.metadata["timed_source"] = digest
     return new
 
 
@@ -158,8 +162,7 @@ def execute_notebook(path: Path, timeout: int = 600, retime: bool = False) -> fl
     elapsed = time.perf_counter() - start
     merge_streams(nb)
     drop_widget_state(nb)
-    if not retime:
-        keep_ignored_outputs(stored, nb)
+    keep_ignored_outputs(nbformat.v4.new_notebook() if retime else stored, nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return elapsed
