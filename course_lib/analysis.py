@@ -16,7 +16,9 @@ On a :class:`course_lib.layers.Sequential` model:
 - :func:`activation_outputs` and :func:`layer_statistics` -- the output of every
   activation layer on one forward pass, and its statistics (signal propagation);
 - :func:`gradient_norms_per_layer` -- the norm of the loss gradient with respect
-  to every layer's parameters after one backward pass (gradient flow).
+  to every layer's parameters after one backward pass (gradient flow);
+- :func:`pre_activations` and :func:`slope_statistics` -- the input of every activation
+  layer, and the slopes :math:`f'(z)` the data meet there (mean and saturated fraction).
 
 Deep models to analyse are built with :func:`course_lib.layers.mlp`. Statistics are
 computed in float64; arrays beyond 1e150 are scaled before squaring so nothing overflows.
@@ -26,8 +28,9 @@ Examples
 >>> dead_unit_fraction(np.array([[0.0, 1.0], [0.0, 2.0]]))
 0.5
 
-Used by notebooks 03 (dead ReLUs), 04 (vanishing gradients of the sigmoid) and
-05 (activations with and without batch normalisation).
+Used by notebooks 03 (dead ReLUs), 04 (vanishing gradients of the sigmoid),
+05 (activations with and without batch normalisation), 07 and 08 (slopes and gradient
+norms per activation).
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ __all__ = [
     "activation_outputs",
     "layer_statistics",
     "gradient_norms_per_layer",
+    "pre_activations",
+    "SlopeStatistics",
+    "slope_statistics",
 ]
 
 #: The layer classes whose outputs :func:`activation_outputs` collects.
@@ -422,3 +428,69 @@ def gradient_norms_per_layer(
             per_parameter.append(_norm(grad))
         norms.append(_norm(np.array(per_parameter)))
     return norms
+
+
+
+def pre_activations(model: Sequential, x: ArrayLike) -> list[np.ndarray]:
+    """The input :math:`z` of every :class:`~course_lib.layers.Activation` layer on one pass.
+
+    Runs the top-level layers' ``forward`` in order, as ``model.forward(x)`` does (in the
+    model's current mode), and keeps what each activation layer receives: its
+    pre-activations, e.g. :math:`z = hW + b` or the output of a batch normalisation.
+    Returns one array per activation layer, from the input side.
+
+    >>> from course_lib.layers import mlp
+    >>> [z.shape for z in pre_activations(mlp([3, 5, 4, 2], "relu", rng=0), np.ones((6, 3)))]
+    [(6, 5), (6, 4)]
+    """
+    h: Any = as_float_array(x, "x", where="pre_activations()")
+    inputs = []
+    for layer in _require_sequential(model, "pre_activations()"):
+        if isinstance(layer, Activation):
+            inputs.append(h)
+        h = layer.forward(h)
+    return inputs
+
+
+@dataclass(frozen=True)
+class SlopeStatistics:
+    """:func:`slope_statistics` of L activation layers: ``names`` (the activations, from the
+    input side), ``mean_abs_slope`` and ``saturated_fraction`` (float64 arrays of length L),
+    and the ``threshold`` used."""
+
+    names: tuple[str, ...]
+    mean_abs_slope: np.ndarray
+    saturated_fraction: np.ndarray
+    threshold: float
+
+
+def slope_statistics(model: Sequential, x: ArrayLike, threshold: float = 0.01) -> SlopeStatistics:
+    r"""How much gradient each activation layer lets through on the data ``x``.
+
+    .. math::
+
+        m_l = \frac{1}{N D_l} \sum_{n,j} \big|f'(z^{(l)}_{nj})\big|, \qquad
+        s_l = \frac{1}{N D_l} \sum_{n,j} \big[\, |f'(z^{(l)}_{nj})| < \tau \,\big],
+
+    with :math:`z^{(l)}` the pre-activations of the l-th activation layer
+    (:func:`pre_activations`) and :math:`f'` its analytic derivative with the layer's own
+    parameters. Back-propagation multiplies the gradient by :math:`f'(z)` at every unit:
+    :math:`m_l` is the average factor, :math:`s_l` the share of values that pass almost
+    nothing (:func:`saturation_fraction` per layer). ``x`` is a batch of model inputs and
+    :math:`\tau` = ``threshold`` > 0.
+
+    >>> from course_lib.layers import mlp
+    >>> stats = slope_statistics(mlp([4, 8, 8, 2], "sigmoid", rng=0), np.zeros((3, 4)))
+    >>> stats.names, stats.mean_abs_slope.round(3).tolist()
+    (('sigmoid', 'sigmoid'), [0.25, 0.206])
+    """
+    where = "slope_statistics()"
+    tau = real(threshold, "threshold", where=where, low=0.0, low_open=True)
+    layers = [layer for layer in _require_sequential(model, where) if isinstance(layer, Activation)]
+    means, fractions = [], []
+    for layer, z in zip(layers, pre_activations(model, x), strict=True):
+        slope = np.abs(layer.spec.derivative(z, **layer.activation_params))
+        means.append(np.mean(slope, dtype=np.float64))
+        fractions.append(np.mean(slope < tau))
+    return SlopeStatistics(tuple(layer.name for layer in layers), np.array(means, dtype=np.float64),
+                           np.array(fractions, dtype=np.float64), tau)
