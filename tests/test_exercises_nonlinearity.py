@@ -1,17 +1,20 @@
-"""Checkers of course_lib.exercises.nonlinearity: accept the solution, reject typical mistakes."""
+"""Checkers of course_lib.exercises.nonlinearity: accept right answers, reject typical mistakes."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
-
-from course_lib import activations
-from course_lib.exercises import nonlinearity
-from course_lib.layers import Linear, Sequential
 from exercise_helpers import stub, verdict
 
+from course_lib import activations
+from course_lib.data import make_xor
+from course_lib.exercises import nonlinearity
+from course_lib.layers import Activation, Linear, Sequential
+from course_lib.losses import accuracy
 
-# --- the solutions are right ------------------------------------------------------------
+# --- the solutions are right (against independent computations) -----------------------------
 
 
 def test_collapse_solution_equals_two_library_layers():
@@ -23,7 +26,8 @@ def test_collapse_solution_equals_two_library_layers():
         first.params["W"], first.params["b"], second.params["W"], second.params["b"]
     )
     x = rng.normal(size=(10, 4))
-    np.testing.assert_allclose(x @ W + b, Sequential(first, second).forward(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x @ W + b, Sequential(first, second).forward(x), rtol=1e-12,
+                               atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-14), (np.float32, 2e-6)])
@@ -31,23 +35,117 @@ def test_tanh_from_sigmoid_solution_equals_tanh(dtype, rtol):
     x = np.concatenate([np.linspace(-20, 20, 81), [-1000.0, 1000.0, -400.0]]).astype(dtype)
     got = nonlinearity.tanh_from_sigmoid_solution(x)
     assert got.dtype == dtype
-    np.testing.assert_allclose(got, activations.tanh(x), rtol=rtol, atol=1e-15)
+    np.testing.assert_allclose(got, np.tanh(x.astype(np.float64)), rtol=rtol, atol=1e-15)
     assert nonlinearity.tanh_from_sigmoid_solution(np.array([1, 2])).dtype == np.float64
 
 
-# --- checkers ---------------------------------------------------------------------------
+def test_tanh_from_sigmoid_cancels_next_to_zero_but_within_the_stated_tolerance():
+    x = np.array([1e-10, -1e-12, 3e-9])
+    got = nonlinearity.tanh_from_sigmoid_solution(x)
+    assert np.max(np.abs(got - np.tanh(x)) / np.abs(np.tanh(x))) > 1e-8  # the cancellation
+    assert np.max(np.abs(got - np.tanh(x))) < 1e-15  # the checker's absolute tolerance
+
+
+def test_two_layer_forward_solution_equals_library_layers():
+    rng = np.random.default_rng(1)
+    model = Sequential(Linear(2, 5, rng=rng), Activation("tanh"), Linear(5, 3, rng=rng))
+    model[0].params["b"][...] = rng.normal(size=5)
+    model[2].params["b"][...] = rng.normal(size=3)
+    X = rng.normal(size=(7, 2))
+    got = nonlinearity.two_layer_forward_solution(
+        X, model[0].params["W"], model[0].params["b"], model[2].params["W"],
+        model[2].params["b"], np.tanh,
+    )
+    np.testing.assert_allclose(got, model.forward(X), rtol=1e-13)
+
+
+def test_accuracy_solution_equals_library_accuracy():
+    rng = np.random.default_rng(2)
+    scores, y = rng.normal(size=(50, 4)), rng.integers(0, 4, size=50)
+    assert nonlinearity.classification_accuracy_solution(scores, y) == accuracy(scores, y)
+
+
+def test_xor_solution_separates_the_corners_exactly():
+    _, W1, b1, W2, b2 = nonlinearity.xor_by_hand_solution()
+    corners = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+    scores = nonlinearity.two_layer_forward_solution(corners, W1, b1, W2, b2, activations.relu)
+    np.testing.assert_array_equal(scores[:, 1] - scores[:, 0], [-1.0, 1.0, 1.0, -1.0])
+    X, y = make_xor(400, noise=0.3, rng=7)
+    scores = nonlinearity.two_layer_forward_solution(X, W1, b1, W2, b2, activations.relu)
+    assert accuracy(scores, y) >= 0.95
+
+
+# --- every checker: solution correct, stub not implemented ------------------------------------
+
+CHECKERS = [
+    (nonlinearity.check_collapse_linear_layers, nonlinearity.collapse_linear_layers_solution),
+    (nonlinearity.check_tanh_from_sigmoid, nonlinearity.tanh_from_sigmoid_solution),
+    (nonlinearity.check_two_layer_forward, nonlinearity.two_layer_forward_solution),
+    (nonlinearity.check_classification_accuracy, nonlinearity.classification_accuracy_solution),
+    (nonlinearity.check_xor_by_hand, nonlinearity.xor_by_hand_solution),
+]
+
+
+@pytest.mark.parametrize("checker, solution", CHECKERS)
+def test_solution_correct_and_stub_not_implemented(capsys, checker, solution):
+    assert ": correct - " in verdict(capsys, checker, solution)
+    assert ": not implemented yet - " in verdict(capsys, checker, stub)
+
+
+@pytest.mark.parametrize("checker, solution", CHECKERS)
+def test_checkers_never_raise_on_garbage(capsys, checker, solution):
+    for garbage in (None, 3, "relu", lambda *a: None, lambda *a: "text", lambda *a: 1 / 0):
+        line = verdict(capsys, checker, garbage)
+        assert ": wrong - " in line
+
+
+@pytest.mark.parametrize("checker, solution", CHECKERS)
+def test_checkers_work_under_seterr_raise(capsys, checker, solution):
+    old = np.seterr(all="raise")
+    try:
+        assert ": correct - " in verdict(capsys, checker, solution)
+    finally:
+        np.seterr(**old)
+
+
+# --- the question ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "checker, solution",
-    [
-        (nonlinearity.check_collapse_linear_layers, nonlinearity.collapse_linear_layers_solution),
-        (nonlinearity.check_tanh_from_sigmoid, nonlinearity.tanh_from_sigmoid_solution),
-    ],
+    "answer, expected",
+    [("b", "correct"), (" B ", "correct"), ("a", "wrong"), ("c", "wrong"), (None, "not answered"),
+     ("d", "wrong"), (2, "wrong"), ([], "wrong")],
 )
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution):
-    assert " correct - all " in verdict(capsys, checker, solution)
-    assert ": not implemented yet - " in verdict(capsys, checker, stub)
+def test_deep_linear_xor_question(capsys, answer, expected):
+    nonlinearity.check_deep_linear_xor(answer)
+    out, err = capsys.readouterr()
+    assert err == "" and out.startswith(f"deep_linear_xor: {expected}")
+
+
+# --- collapse_linear_layers -----------------------------------------------------------------
+
+
+def collapse_dot(W1, b1, W2, b2):
+    return np.dot(W1, W2), np.dot(b1, W2) + b2
+
+
+def collapse_by_probing(W1, b1, W2, b2):
+    """Push the identity and the zero vector through both layers."""
+    def layers(x):
+        return (x @ W1 + b1) @ W2 + b2
+    d0 = W1.shape[0]
+    b = layers(np.zeros((1, d0), dtype=W1.dtype))[0]
+    return layers(np.eye(d0, dtype=W1.dtype)) - b, b
+
+
+def collapse_einsum(W1, b1, W2, b2):
+    return np.einsum("ij,jk->ik", W1, W2), np.einsum("j,jk->k", b1, W2) + b2
+
+
+@pytest.mark.parametrize("candidate", [collapse_dot, collapse_by_probing, collapse_einsum])
+def test_collapse_accepts_other_correct_styles(capsys, candidate):
+    assert "collapse_linear_layers: correct" in verdict(
+        capsys, nonlinearity.check_collapse_linear_layers, candidate)
 
 
 def forgets_b1(W1, b1, W2, b2):
@@ -75,21 +173,72 @@ def only_weight(W1, b1, W2, b2):
     return W1 @ W2
 
 
+def forgets_b2(W1, b1, W2, b2):
+    return W1 @ W2, b1 @ W2
+
+
+def forced_float64(W1, b1, W2, b2):
+    W1, b1, W2, b2 = (np.asarray(a, dtype=float) for a in (W1, b1, W2, b2))
+    return W1 @ W2, b1 @ W2 + b2
+
+
+def elementwise(W1, b1, W2, b2):
+    return W1 * W2.T, b1 * b2
+
+
+def bias_through_first(W1, b1, W2, b2):
+    return W1 @ W2, b2 @ W2.T + b1 if W2.shape[0] == W2.shape[1] else b1.sum() + b2
+
+
 @pytest.mark.parametrize(
     "candidate, expected",
     [
-        (forgets_b1, "in item 1"),
-        (adds_biases, "in item 1"),
-        (wrong_order, "in item 0 (first difference at index (0, 1)"),
-        (swapped_product, "expected shape (2, 2), got shape (3, 3) in item 0"),
+        (forgets_b1, "in b (first difference at index 0"),
+        (adds_biases, "in b"),
+        (wrong_order, "in W (first difference at index (0, 1)"),
+        (swapped_product, "expected shape (2, 2), got shape (3, 3) in W"),
         (in_place, "your code modified its input (b2 was"),
         (only_weight, "expected a tuple of 2 items"),
+        (forgets_b2, "in b"),
+        (forced_float64, "expected dtype float32, got float64 in W"),
+        (elementwise, "raised ValueError"),
+        (bias_through_first, "in b"),
     ],
 )
 def test_collapse_rejects(capsys, candidate, expected):
     line = verdict(capsys, nonlinearity.check_collapse_linear_layers, candidate)
     assert line.startswith("collapse_linear_layers: wrong - for W1=[[")
     assert expected in line
+
+
+def test_collapse_hint_names_the_failing_item(capsys):
+    line = verdict(capsys, nonlinearity.check_collapse_linear_layers, forgets_b1)
+    assert "Hint: b1 passes through the second layer too" in line
+    line = verdict(capsys, nonlinearity.check_collapse_linear_layers, wrong_order)
+    assert "Hint: with y = x @ W + b the first layer's matrix comes first" in line
+
+
+# --- tanh_from_sigmoid ----------------------------------------------------------------------
+
+
+def tanh_numpy(x):
+    return np.tanh(x)
+
+
+def tanh_library(x):
+    return activations.tanh(x)
+
+
+def tanh_float64_then_round(x):
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    return (2 * activations.sigmoid(2 * x.astype(np.float64)) - 1).astype(dtype)
+
+
+@pytest.mark.parametrize("candidate", [tanh_numpy, tanh_library, tanh_float64_then_round])
+def test_tanh_from_sigmoid_accepts_other_correct_styles(capsys, candidate):
+    assert "tanh_from_sigmoid: correct" in verdict(
+        capsys, nonlinearity.check_tanh_from_sigmoid, candidate)
 
 
 def naive_sigmoid_tanh(x):
@@ -109,16 +258,402 @@ def doubles_in_place(x):
     return 2 * activations.sigmoid(x) - 1
 
 
+def clipped_naive(x):
+    """A clip that protects float64 (exp(600) is finite) but not float32."""
+    x = np.clip(x, -300, 300)
+    return 2 / (1 + np.exp(-2 * x)) - 1
+
+
+def clipped_float32_quiet(x):
+    with np.errstate(over="ignore"):
+        return 2 / (1 + np.exp(-2 * np.clip(x, -300, 300))) - 1
+
+
+def missing_minus_one(x):
+    return 2 * activations.sigmoid(2 * x)
+
+
+def float32_arithmetic(x):
+    x = np.asarray(x)
+    out = 2 * activations.sigmoid(2 * x.astype(np.float32)) - 1
+    return out.astype(np.float64) if x.dtype != np.float32 else out
+
+
+def one_dimensional_loop(x):
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    return np.array([2 * float(activations.sigmoid(2 * x[i])) - 1 for i in range(len(x))],
+                    dtype=dtype)
+
+
+def int_kept(x):
+    x = np.asarray(x)
+    return (2 * activations.sigmoid(2 * x) - 1).astype(x.dtype)
+
+
 @pytest.mark.parametrize(
     "candidate, expected",
     [
-        (wrong_argument, "for x=[-3.0, -1.0, 0.0, 0.5, 2.0]: expected [-0.99505475, -0.76159416, 0.0, 0.46211716, 0.96402758], got"),
-        (naive_sigmoid_tanh, "for x=[-1000.0, -400.0, 400.0, 1000.0]: expected [-1.0, -1.0, 1.0, 1.0], but your code warned RuntimeWarning: overflow encountered in exp"),
-        (always_float64, "(float32, shape (2, 2)): expected dtype float32, got float64"),
-        (doubles_in_place, "your code modified its input (x was [-3.0, -1.0, 0.0, 0.5, 2.0], is now [-6.0, -2.0, 0.0, 1.0, 4.0])"),
+        (wrong_argument, "for x=[-3.0, -0.001, 0.0, 1e-12, 0.5, 2.0]: expected"),
+        (naive_sigmoid_tanh, "for x=[-1000.0, -400.0, 400.0, 1000.0]: expected [-1.0, -1.0, "
+                             "1.0, 1.0], but your code warned RuntimeWarning: overflow "
+                             "encountered in exp"),
+        (clipped_naive, "for x=[-100.0, -50.0, 50.0, 100.0] (float32): expected"),
+        (always_float64, "expected dtype float32, got float64"),
+        (doubles_in_place, "your code modified its input (x was [-3.0, -0.001, 0.0, 1e-12, "),
+        (missing_minus_one, "Hint: tanh(x) = 2 * sigmoid(2 * x) - 1"),
+        (float32_arithmetic, "first difference at x="),
+        (one_dimensional_loop, "(float32, shape (2, 2)): expected [[-0.96402758, 0.24491866], "
+                               "[0.90514827, -0.63514894]] (float32, shape (2, 2)), but your "
+                               "code raised TypeError"),
+        (int_kept, "expected dtype float64, got int64"),
     ],
 )
 def test_tanh_from_sigmoid_rejects(capsys, candidate, expected):
     line = verdict(capsys, nonlinearity.check_tanh_from_sigmoid, candidate)
     assert line.startswith("tanh_from_sigmoid: wrong - for x=")
     assert expected in line
+
+
+def test_tanh_clipped_quiet_float32_fails_on_values(capsys):
+    """Without the warning, 2 / (1 + inf) - 1 = -1 is right: the clip variant passes only if
+    it is silent. Silenced, it must still be judged on values (and they are right)."""
+    line = verdict(capsys, nonlinearity.check_tanh_from_sigmoid, clipped_float32_quiet)
+    assert "correct" in line
+
+
+# --- two_layer_forward ----------------------------------------------------------------------
+
+
+def forward_einsum(X, W1, b1, W2, b2, activation):
+    H = activation(np.einsum("nd,dh->nh", X, W1) + b1)
+    return np.einsum("nh,hk->nk", H, W2) + b2
+
+
+def forward_library_layers(X, W1, b1, W2, b2, activation):
+    first, second = Linear(*W1.shape), Linear(*W2.shape)
+    first.params.update(W=W1, b=b1)
+    second.params.update(W=W2, b=b2)
+    return second.forward(activation(first.forward(X)))
+
+
+def forward_row_loop(X, W1, b1, W2, b2, activation):
+    X = np.asarray(X)
+    dtype = np.result_type(X, W1)
+    rows = [activation(x @ W1 + b1) @ W2 + b2 for x in X]
+    return np.array(rows, dtype=dtype)
+
+
+@pytest.mark.parametrize("candidate",
+                         [forward_einsum, forward_library_layers, forward_row_loop])
+def test_two_layer_forward_accepts_other_correct_styles(capsys, candidate):
+    assert "two_layer_forward: correct" in verdict(
+        capsys, nonlinearity.check_two_layer_forward, candidate)
+
+
+def fw_forgets_b1(X, W1, b1, W2, b2, activation):
+    return activation(X @ W1) @ W2 + b2
+
+
+def fw_forgets_b2(X, W1, b1, W2, b2, activation):
+    return activation(X @ W1 + b1) @ W2
+
+
+def fw_activation_on_output(X, W1, b1, W2, b2, activation):
+    return activation(activation(X @ W1 + b1) @ W2 + b2)
+
+
+def fw_linear(X, W1, b1, W2, b2, activation):
+    return (X @ W1 + b1) @ W2 + b2
+
+
+def fw_always_relu(X, W1, b1, W2, b2, activation):
+    return np.maximum(0, X @ W1 + b1) @ W2 + b2
+
+
+def fw_bias_after_activation(X, W1, b1, W2, b2, activation):
+    return (activation(X @ W1) + b1) @ W2 + b2
+
+
+def fw_columns(X, W1, b1, W2, b2, activation):
+    H = activation(W1.T @ X.T + b1[:, None])
+    return W2.T @ H + b2[:, None]
+
+
+def fw_float64(X, W1, b1, W2, b2, activation):
+    X, W1, b1, W2, b2 = (np.asarray(a, dtype=np.float64) for a in (X, W1, b1, W2, b2))
+    return activation(X @ W1 + b1) @ W2 + b2
+
+
+def fw_centres_in_place(X, W1, b1, W2, b2, activation):
+    X -= X.mean(axis=0)
+    return activation(X @ W1 + b1) @ W2 + b2
+
+
+def fw_one_sample(X, W1, b1, W2, b2, activation):
+    return activation(X[0] @ W1 + b1) @ W2 + b2
+
+
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        (fw_forgets_b1, "Hint: scores = f(X @ W1 + b1) @ W2 + b2"),
+        (fw_forgets_b2, "expected [["),
+        (fw_activation_on_output, "first difference at index (0, "),
+        (fw_linear, "the activation is applied once, to the hidden layer only"),
+        (fw_always_relu, "use the activation you are given (here tanh)"),
+        (fw_bias_after_activation, "expected [["),
+        (fw_columns, "expected shape (3, 2), got shape (2, 3)"),
+        (fw_float64, "expected dtype float32, got float64"),
+        (fw_centres_in_place, "your function changed its input X in place"),
+        (fw_one_sample, "expected shape (3, 2), got shape (2,)"),
+    ],
+)
+def test_two_layer_forward_rejects(capsys, candidate, expected):
+    line = verdict(capsys, nonlinearity.check_two_layer_forward, candidate)
+    assert line.startswith("two_layer_forward: wrong - for X=")
+    assert expected in line
+
+
+# --- classification_accuracy ----------------------------------------------------------------
+
+
+def acc_sum(scores, y):
+    return (np.argmax(scores, axis=1) == y).sum() / len(y)
+
+
+def acc_library(scores, y):
+    return accuracy(scores, y)
+
+
+def acc_count_nonzero(scores, y):
+    return np.count_nonzero(scores.argmax(-1) == y) / y.size
+
+
+@pytest.mark.parametrize("candidate", [acc_sum, acc_library, acc_count_nonzero])
+def test_accuracy_accepts_other_correct_styles(capsys, candidate):
+    assert "classification_accuracy: correct" in verdict(
+        capsys, nonlinearity.check_classification_accuracy, candidate)
+
+
+def acc_percent(scores, y):
+    return 100 * np.mean(np.argmax(scores, axis=1) == y)
+
+
+def acc_count(scores, y):
+    return int(np.sum(np.argmax(scores, axis=1) == y))
+
+
+def acc_error_rate(scores, y):
+    return np.mean(np.argmax(scores, axis=1) != y)
+
+
+def acc_axis0(scores, y):
+    return np.mean(np.argmax(scores, axis=0) == y)
+
+
+def acc_threshold(scores, y):
+    return np.mean((scores[:, 1] > 0) == y)
+
+
+def acc_booleans(scores, y):
+    return np.argmax(scores, axis=1) == y
+
+
+def acc_integer_division(scores, y):
+    return np.sum(np.argmax(scores, axis=1) == y) // len(y)
+
+
+def acc_softmax_in_place(scores, y):
+    scores -= scores.max(axis=1, keepdims=True)
+    return np.mean(np.argmax(scores, axis=1) == y)
+
+
+def acc_rounded(scores, y):
+    return round(float(np.mean(np.argmax(scores, axis=1) == y)), 1)
+
+
+def acc_argmin(scores, y):
+    return np.mean(np.argmin(scores, axis=1) == y)
+
+
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        (acc_percent, "expected 0.66666667, got 66.666667"),
+        (acc_count, "expected 0.66666667, got 4"),
+        (acc_error_rate, "expected 0.66666667, got 0.33333333"),
+        (acc_axis0, "expected 0.66666667, but your code raised ValueError"),
+        (acc_threshold, "compare the scores with each other, not with 0"),
+        (acc_booleans, "expected the number 0.66666667, got a ndarray"),
+        (acc_integer_division, "expected 0.66666667, got 0"),
+        (acc_softmax_in_place, "your code modified its input (scores was"),
+        (acc_rounded, "expected 0.66666667, got 0.7"),
+        (acc_argmin, "expected 0.66666667, got 0.33333333"),
+    ],
+)
+def test_accuracy_rejects(capsys, candidate, expected):
+    line = verdict(capsys, nonlinearity.check_classification_accuracy, candidate)
+    assert line.startswith("classification_accuracy: wrong - for scores=")
+    assert expected in line
+
+
+# --- xor_by_hand ----------------------------------------------------------------------------
+
+
+def xor_tanh():
+    """OR minus AND with tanh units (another correct design)."""
+    W1 = np.array([[4.0, 4.0], [4.0, 4.0]])
+    b1 = np.array([4.0, -4.0])
+    W2 = np.array([[0.0, 1.0], [0.0, -1.0]])
+    return "tanh", W1, b1, W2, np.array([0.0, -1.0])
+
+
+def xor_callable_sigmoid():
+    W1 = 6.0 * np.ones((2, 2))
+    b1 = np.array([6.0, -6.0])
+    W2 = np.array([[0.0, 1.0], [0.0, -1.0]])
+    return activations.sigmoid, W1, b1, W2, np.array([0.0, -0.5])
+
+
+def xor_lists():
+    return "ReLU", [[1, -1], [-1, 1]], [0, 0], [[0, 1], [0, 1]], [0, -1]
+
+
+@pytest.mark.parametrize("candidate", [xor_tanh, xor_callable_sigmoid, xor_lists])
+def test_xor_accepts_other_correct_designs(capsys, candidate):
+    line = verdict(capsys, nonlinearity.check_xor_by_hand, candidate)
+    assert line.startswith("xor_by_hand: correct - with ")
+
+
+def xor_linear():
+    return None, np.eye(2), np.zeros(2), np.eye(2), np.zeros(2)
+
+
+def xor_identity_function():
+    return (lambda z: z), np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2), \
+        np.array([[0.0, 1.0], [0.0, 1.0]]), np.array([0.0, -1.0])
+
+
+def xor_swapped_classes():
+    act, W1, b1, W2, b2 = nonlinearity.xor_by_hand_solution()
+    return act, W1, b1, W2[:, ::-1], b2[::-1]
+
+
+def xor_four_items():
+    return nonlinearity.xor_by_hand_solution()[1:]
+
+
+def xor_wrong_shape():
+    act, W1, b1, W2, b2 = nonlinearity.xor_by_hand_solution()
+    return act, W1.T[:1], b1, W2, b2
+
+
+def xor_columns_convention():
+    act, W1, b1, _, b2 = nonlinearity.xor_by_hand_solution()
+    return act, W1, b1, np.zeros((2, 3)), b2
+
+
+def xor_unknown_activation():
+    return "rectifier", np.eye(2), np.zeros(2), np.eye(2), np.zeros(2)
+
+
+def xor_nan_weights():
+    act, W1, b1, W2, b2 = nonlinearity.xor_by_hand_solution()
+    return act, W1, b1 * np.nan, W2, b2
+
+
+def xor_too_wide():
+    return "relu", np.ones((2, 100)), np.zeros(100), np.ones((100, 2)), np.zeros(2)
+
+
+def xor_no_bias():
+    """Forgets b2 = (0, -1): class 1 wins wherever |x1 - x2| > 0, i.e. almost everywhere."""
+    act, W1, b1, W2, _ = nonlinearity.xor_by_hand_solution()
+    return act, W1, b1, W2, np.zeros(2)
+
+
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        (xor_linear, "got None. Hint: without an activation the network is linear"),
+        (xor_identity_function, "your network classifies 50.0% of 400 held-out XOR points"),
+        (xor_swapped_classes, "classifies 0.8% of 400"),
+        (xor_four_items, "must return 5 values"),
+        (xor_wrong_shape, "W1 must have shape (2, h) for h hidden units; got shape (1, 2)"),
+        (xor_columns_convention, "W2 must have shape (2, 2); got shape (2, 3)"),
+        (xor_unknown_activation, "unknown activation 'rectifier'"),
+        (xor_nan_weights, "b1 holds inf or NaN"),
+        (xor_too_wide, "use at most 16 hidden units; you have 100"),
+        (xor_no_bias, "classifies 50.0% of 400"),
+    ],
+)
+def test_xor_rejects(capsys, candidate, expected):
+    line = verdict(capsys, nonlinearity.check_xor_by_hand, candidate)
+    assert line.startswith("xor_by_hand: wrong - ")
+    assert expected in line
+
+
+def test_xor_threshold_is_beyond_any_linear_model():
+    """The best straight line gets three of the four XOR clusters: about 75 %, far below 95 %."""
+    X, y = make_xor(400, noise=0.3, rng=7)
+    best = 0.0
+    for angle in np.linspace(0.0, math.pi, 181):
+        normal = np.array([math.cos(angle), math.sin(angle)])
+        for offset in np.linspace(-2.0, 2.0, 41):
+            side = X @ normal > offset
+            best = max(best, np.mean(side == y), np.mean(side != y))
+    assert 0.70 < best < 0.80 < nonlinearity.XOR_THRESHOLD
+
+
+# --- answers that are not plain arrays, and answers that take too long ------------------------
+
+
+class AlwaysEqual(np.ndarray):
+    """An array whose == is always true: must be judged on its values."""
+
+    def __eq__(self, other):
+        return np.ones(np.shape(self), dtype=bool)
+
+
+def tanh_always_equal(x):
+    return np.zeros_like(np.asarray(x, dtype=float)).view(AlwaysEqual)
+
+
+def tanh_masked(x):
+    wrong = 2 * activations.sigmoid(np.asarray(x)) - 1
+    return np.ma.masked_array(wrong, mask=np.ones(wrong.shape, dtype=bool))
+
+
+def forward_masked(X, W1, b1, W2, b2, activation):
+    scores = nonlinearity.two_layer_forward_solution(X, W1, b1, W2, b2, activation)
+    return np.ma.masked_array(scores + 1.0, mask=True)
+
+
+@pytest.mark.parametrize(
+    "checker, candidate",
+    [(nonlinearity.check_tanh_from_sigmoid, tanh_always_equal),
+     (nonlinearity.check_tanh_from_sigmoid, tanh_masked),
+     (nonlinearity.check_two_layer_forward, forward_masked)],
+)
+def test_subclasses_and_masked_arrays_are_judged_on_their_values(capsys, checker, candidate):
+    assert ": wrong - " in verdict(capsys, checker, candidate)
+
+
+def test_a_slow_answer_is_stopped(capsys, monkeypatch):
+    from course_lib.exercises import core
+
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.2)
+
+    def slow_forward(*args):
+        while True:
+            pass
+
+    def slow_network():
+        while True:
+            pass
+
+    line = verdict(capsys, nonlinearity.check_two_layer_forward, slow_forward)
+    assert "your code ran for more than 0.2 s and was stopped" in line
+    line = verdict(capsys, nonlinearity.check_xor_by_hand, slow_network)
+    assert "xor_network() ran for more than 0.2 s and was stopped" in line

@@ -9,9 +9,9 @@ topic module registers its exercises and questions with hints
 
 Topic modules:
 
-* ``nonlinearity`` - two linear layers collapsed into one, tanh from the sigmoid
-  (01_fundamentals)
-* ``formulas`` - leaky ReLU for any slope, the ELU derivative, central differences
+* ``nonlinearity`` - two linear layers collapsed into one, tanh from the sigmoid, a
+  two-layer forward pass, accuracy, XOR solved by hand (01_fundamentals)
+* ``formulas`` - leaky ReLU for any slope, central differences, ELU and its derivative
   (02_mathematical_foundations)
 * ``relu`` - backward passes of ReLU and leaky ReLU (03_relu_from_scratch)
 * ``sigmoid`` - a stable sigmoid and log-sigmoid (04_stable_sigmoid)
