@@ -151,7 +151,12 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
     def _input(self, x: ArrayLike, name: str = "x") -> np.ndarray:
-        return as_float_array(x, name, where=self._where)
+        """``x`` as a float array the layer owns: a caller who changes their array after
+        ``forward`` must not change what ``backward`` computes from the cache."""
+        arr = as_float_array(x, name, where=self._where)
+        if isinstance(x, np.ndarray) and (arr is x or np.may_share_memory(arr, x)):
+            arr = arr.copy()
+        return arr
 
     def _dout(self, dout: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
         arr = as_float_array(dout, "dout", where=self._where)
