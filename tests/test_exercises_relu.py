@@ -1,23 +1,18 @@
-"""Checkers of course_lib.exercises.relu: accept the solution, reject typical mistakes."""
+"""Checkers of course_lib.exercises.relu: accept right answers, reject typical mistakes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from exercise_helpers import stub, verdict
 
 from course_lib.exercises import relu
 from course_lib.layers import Activation
-from exercise_helpers import verdict
 
+# --- the references are right -------------------------------------------------------------
 
-def stub(x, dout, negative_slope=0.01):
-    raise NotImplementedError
-
-
-# --- the solutions are right ------------------------------------------------------------
-
-X = np.concatenate([np.linspace(-3.0, 3.0, 61), [0.0, -1e-300, 1e-300]])
+X = np.concatenate([np.linspace(-3.0, 3.0, 61), [0.0, -0.0, -1e-300, 1e-300]])
 
 
 def torch_input_grad(function, x, dout):
@@ -26,14 +21,39 @@ def torch_input_grad(function, x, dout):
     return t.grad.numpy()
 
 
-def test_relu_backward_solution_matches_torch_and_layer():
-    dout = np.random.default_rng(0).standard_normal(X.shape)
-    got = relu.relu_backward_solution(X, dout)
-    np.testing.assert_array_equal(got, torch_input_grad(torch.relu, X, dout))
-    layer = Activation("relu")
-    layer.forward(X)
-    np.testing.assert_array_equal(got, layer.backward(dout))
-    assert np.count_nonzero(X == 0) == 2 and np.all(got[X == 0] == 0.0)  # relu'(0) = 0
+def test_relu_layer_solution_matches_torch_on_a_batch_with_kinks():
+    x = np.stack([X, -X])
+    dout = np.random.default_rng(0).standard_normal(x.shape)
+    layer = relu.relu_layer_solution()
+    y = layer.forward(x)
+    dx = layer.backward(dout)
+    np.testing.assert_array_equal(y, torch.relu(torch.from_numpy(x)).numpy())
+    np.testing.assert_array_equal(dx, torch_input_grad(torch.relu, x, dout))
+    assert np.all(dx[x == 0] == 0.0)  # relu'(0) = 0
+
+
+def test_relu_layer_solution_dtypes_cache_and_order():
+    layer = relu.relu_layer_solution()
+    x = np.array([-2, -1, 0, 1, 2])
+    dout = np.ones_like(x)  # the slide's integer upstream gradient
+    y = layer.forward(x)
+    dx = layer.backward(dout)
+    assert y.dtype == dx.dtype == np.float64 and dout.dtype == np.int64
+    np.testing.assert_array_equal(layer.backward(np.full(5, 0.5)), [0, 0, 0, 0.5, 0.5])
+    x32 = np.array([[-1.0, 2.0]], dtype=np.float32)
+    assert layer.forward(x32).dtype == layer.backward(np.ones_like(x32)).dtype == np.float32
+    # the cache is a new array: changing the caller's x after forward changes nothing
+    x = np.array([-1.0, 1.0])
+    layer.forward(x)
+    x *= -1
+    np.testing.assert_array_equal(layer.backward(np.ones(2)), [0.0, 1.0])
+    with pytest.raises(RuntimeError, match="forward"):
+        relu.relu_layer_solution().backward(np.ones(2))
+
+
+def test_relu_layer_solution_passes_a_gradient_check():
+    error = relu._gradient_check_error(relu.relu_layer_solution)
+    assert error is not None and error < 1e-9
 
 
 @pytest.mark.parametrize("slope", [0.01, 0.2, 2.0])
@@ -47,77 +67,287 @@ def test_leaky_relu_backward_solution_matches_torch_and_layer(slope):
     np.testing.assert_allclose(got, layer.backward(dout), rtol=1e-15, atol=0)
 
 
-def test_solutions_keep_dtype_promote_ints_and_leave_inputs_alone():
-    x = np.array([-2, -1, 0, 1, 2])
-    dout = np.ones_like(x)  # the slide's int upstream gradient
+def test_leaky_relu_backward_solution_dtypes_and_inputs():
+    x, dout = np.array([-2, 0, 2]), np.array([3, 3, 3])
     before = dout.copy()
-    for solution in (relu.relu_backward_solution, relu.leaky_relu_backward_solution):
-        got = solution(x, dout)
-        assert got.dtype == np.float64
-        np.testing.assert_array_equal(dout, before)
-        x32 = np.array([-1.0, 2.0], dtype=np.float32)
-        assert solution(x32, np.ones(2, dtype=np.float32)).dtype == np.float32
-    np.testing.assert_array_equal(relu.relu_backward_solution(x, np.full(5, 0.5)),
-                                  [0.0, 0.0, 0.0, 0.5, 0.5])
+    got = relu.leaky_relu_backward_solution(x, dout, negative_slope=0.1)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, [0.3, 0.3, 3.0], rtol=1e-15)
+    np.testing.assert_array_equal(dout, before)
+    d32 = np.array([1.0, 1.0, 1.0], dtype=np.float32)
+    assert relu.leaky_relu_backward_solution(x, d32).dtype == np.float32
 
 
-# --- each checker: solution correct, stub not implemented, typical mistakes wrong --------
+# --- the ReLU layer: right answers --------------------------------------------------------
+
+
+def layer_verdict(capsys, layer_class):
+    return verdict(capsys, relu.check_relu_layer, layer_class)
+
+
+def test_relu_layer_solution_correct_with_gradient_check_and_stub_not_implemented(capsys):
+    line = layer_verdict(capsys, relu.relu_layer_solution)
+    assert line.startswith("relu_layer: correct - all 10 checks passed.")
+    assert "Gradient check of your layer" in line and "relative error" in line
+
+    class Stub:
+        def forward(self, x):
+            raise NotImplementedError
+
+        def backward(self, dout):
+            raise NotImplementedError
+
+    assert layer_verdict(capsys, Stub).startswith("relu_layer: not implemented yet - ")
+
+
+class CopyCache:
+    """Caches a float copy of x and multiplies by the mask in backward."""
+
+    def forward(self, x):
+        self.x = np.array(x, dtype=np.result_type(x, np.float32) if np.asarray(x).dtype.kind
+                          == "f" else np.float64)
+        return np.maximum(self.x, 0)
+
+    def backward(self, dout):
+        dout = np.asarray(dout)
+        if dout.dtype.kind != "f":
+            dout = dout.astype(np.float64)
+        return dout * (self.x > 0)
+
+
+class AsFloatMask:
+    """Uses the library's dtype rule and caches the boolean mask."""
+
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        from course_lib.validation import as_float_array
+
+        x = as_float_array(x)
+        self.mask = x > 0
+        return x * self.mask
+
+    def backward(self, dout):
+        from course_lib.validation import as_float_array
+
+        dout = as_float_array(dout, "dout")
+        return dout * self.mask
+
+
+@pytest.mark.parametrize("layer_class", [CopyCache, AsFloatMask])
+def test_relu_layer_accepts_other_correct_styles(capsys, layer_class):
+    assert layer_verdict(capsys, layer_class).startswith("relu_layer: correct - ")
+
+
+def test_relu_layer_is_not_fooled_by_the_notebooks_numeric_state(capsys):
+    old = np.seterr(all="raise")
+    try:
+        assert layer_verdict(capsys, relu.relu_layer_solution).startswith("relu_layer: correct")
+    finally:
+        np.seterr(**old)
+
+
+# --- the ReLU layer: typical mistakes --------------------------------------------------------
+
+
+class Slide:  # slide 3, verbatim
+    def __init__(self):
+        self.cache = None
+
+    def forward(self, input_data):
+        self.cache = input_data
+        return np.maximum(0, input_data)
+
+    def backward(self, dout):
+        x = self.cache
+        return dout * (x > 0)
+
+
+class SlideFloat(Slide):  # slide 3 with the integer problem fixed: caches a reference
+    def forward(self, input_data):
+        x = np.asarray(input_data)
+        return super().forward(x if x.dtype.kind == "f" else x.astype(np.float64))
+
+    def backward(self, dout):
+        return np.where(self.cache > 0, dout, 0.0)
+
+
+class KinkOne(SlideFloat):
+    def backward(self, dout):
+        return np.where(self.cache >= 0, dout, 0.0)
+
+
+class ClassCache:  # the cache lives on the class: two layers share it
+    mask = None
+
+    def forward(self, x):
+        x = np.asarray(x, dtype=np.float64) if np.asarray(x).dtype.kind != "f" else x
+        ClassCache.mask = x > 0
+        return np.where(x > 0, x, 0.0)
+
+    def backward(self, dout):
+        return np.where(ClassCache.mask, dout, 0.0)
+
+
+class FirstForwardOnly:  # keeps the cache of the first forward
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        x = x if x.dtype.kind == "f" else x.astype(np.float64)
+        if self.mask is None:
+            self.mask = x > 0
+        return np.where(x > 0, x, 0.0)
+
+    def backward(self, dout):
+        return np.where(self.mask, dout, 0.0)
+
+
+class InPlaceForward(SlideFloat):
+    def forward(self, x):
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            x = x.astype(np.float64)
+        self.cache = x > 0
+        x[x < 0] = 0.0
+        return x
+
+    def backward(self, dout):
+        return np.where(self.cache, dout, 0.0)
+
+
+class InPlaceBackward(SlideFloat):
+    def backward(self, dout):
+        dout[self.cache <= 0] = 0
+        return dout
+
+
+class ForcedFloat64(SlideFloat):
+    def forward(self, x):
+        self.mask = np.asarray(x, dtype=np.float64) > 0
+        return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+
+    def backward(self, dout):
+        return np.where(self.mask, np.asarray(dout, dtype=np.float64), 0.0)
+
+
+class OneDimensionalLoop(SlideFloat):
+    def forward(self, x):
+        x = np.asarray(x, dtype=np.result_type(np.asarray(x).dtype, np.float64))
+        self.mask = np.array([1.0 if x[i] > 0 else 0.0 for i in range(len(x))])
+        return x * self.mask
+
+    def backward(self, dout):
+        return np.array([dout[i] * self.mask[i] for i in range(len(dout))])
+
+
+class ReturnsMask(SlideFloat):
+    def backward(self, dout):
+        return (self.cache > 0).astype(np.asarray(dout).dtype if np.asarray(dout).dtype.kind
+                                       == "f" else np.float64)
+
+
+class ZerosLikeX:  # builds dx in a buffer shaped like the (integer) input
+    def forward(self, x):
+        self.x = np.array(x)
+        return np.maximum(self.x, 0.0)
+
+    def backward(self, dout):
+        dx = np.zeros_like(self.x)
+        dx[self.x > 0] = np.asarray(dout)[self.x > 0]
+        return dx
+
+
+class IntegerDout:  # right for float dout; an integer dout stays an integer gradient
+    def forward(self, x):
+        x = np.asarray(x)
+        self.mask = (x if x.dtype.kind == "f" else x.astype(np.float64)) > 0
+        return np.where(self.mask, x, 0.0)
+
+    def backward(self, dout):
+        return dout * self.mask
+
+
+class ReturnsList(IntegerDout):
+    def backward(self, dout):
+        return list(np.where(self.mask, dout, 0.0))
+
+
+class AlwaysEqual(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+
+
+class SubclassAlwaysEqual(IntegerDout):  # a wrong answer whose == is always True
+    def backward(self, dout):
+        return np.zeros(np.shape(dout)).view(AlwaysEqual)
+
+
+class Raises(IntegerDout):
+    def backward(self, dout):
+        raise ValueError("shapes do not match")
 
 
 @pytest.mark.parametrize(
-    "checker, solution",
+    "layer_class, expected_in_line",
     [
-        (relu.check_relu_backward, relu.relu_backward_solution),
-        (relu.check_leaky_relu_backward, relu.leaky_relu_backward_solution),
+        (Slide, "expected dtype float64, got int64 in y"),
+        (SlideFloat, "the caller changed its array x in place after forward"),
+        (KinkOne, "at the kink x = 0 the convention (PyTorch's) is relu'(0) = 0"),
+        (ClassCache, "two layers used at once"),
+        (FirstForwardOnly, "backward must use the cache of the latest forward"),
+        (InPlaceForward, "your code modified its input (x was"),
+        (InPlaceBackward, "your code modified its input (dout was"),
+        (ForcedFloat64, "expected dtype float32, got float64 in y"),
+        (OneDimensionalLoop, "truth value of an array with more than one element"),
+        (ReturnsMask, "backward returns dout * relu'(x)"),
+        (ZerosLikeX, "expected dtype float64, got int64 in dx"),
+        (IntegerDout, "dout=[1, 1, 1, 1, 1] (int64): expected dtype float64, got int64 in dx"),
+        (ReturnsList, "expected a numpy array"),
+        (SubclassAlwaysEqual, "in dx"),
+        (Raises, "raised ValueError: shapes do not match"),
     ],
 )
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution):
-    assert " correct - all 5 checks passed." in verdict(capsys, checker, solution)
-    assert ": not implemented yet - " in verdict(capsys, checker, stub)
+def test_relu_layer_rejects_typical_mistakes(capsys, layer_class, expected_in_line):
+    line = layer_verdict(capsys, layer_class)
+    assert line.startswith("relu_layer: wrong - "), line
+    assert expected_in_line in line, line
+    assert "Gradient check" not in line
 
 
-def relu_kink_one(x, dout):
-    return np.where(x >= 0, dout, 0.0)
+def test_relu_layer_wants_the_class_not_an_instance(capsys):
+    line = layer_verdict(capsys, relu.relu_layer_solution())
+    assert line.startswith("relu_layer: wrong - expected the class")
+    assert "check_relu_layer(ReLULayer)" in line
 
 
-def relu_slide_mask(x, dout):  # slide 3: fine for floats, an int gradient for int dout
-    return dout * (x > 0)
+# --- leaky ReLU backward ---------------------------------------------------------------------
 
 
-def relu_zeros_like_x(x, dout):
-    dx = np.zeros_like(x)
-    dx[x > 0] = dout[x > 0]
-    return dx
+def test_leaky_relu_backward_solution_correct_and_stub_not_implemented(capsys):
+    check = relu.check_leaky_relu_backward
+    line = verdict(capsys, check, relu.leaky_relu_backward_solution)
+    assert line == "leaky_relu_backward: correct - all 7 checks passed."
+    assert ": not implemented yet - " in verdict(capsys, check, stub)
 
 
-def relu_in_place(x, dout):
-    dout[x <= 0] = 0.0
-    return dout
+def leaky_where(x, dout, negative_slope=0.01):
+    return np.where(x > 0, dout, negative_slope * dout)
 
 
-def relu_forced_float64(x, dout):
-    return np.where(x > 0, dout, 0.0).astype(np.float64)
+def leaky_slope_array(x, dout, negative_slope=0.01):
+    dout = np.asarray(dout)
+    dtype = dout.dtype if dout.dtype.kind == "f" else np.float64
+    slope = np.where(x > 0, 1.0, negative_slope).astype(dtype)
+    return slope * dout
 
 
-def relu_returns_mask(x, dout):
-    return (x > 0).astype(np.float64)
-
-
-@pytest.mark.parametrize(
-    "candidate, expected_in_line",
-    [
-        (relu_kink_one, "at the kink x = 0 the convention (PyTorch's) is relu'(0) = 0"),
-        (relu_slide_mask, "expected dtype float64, got int64"),
-        (relu_zeros_like_x, "expected dtype float64, got int64"),
-        (relu_in_place, "your code modified its input (dout was"),
-        (relu_forced_float64, "expected dtype float32, got float64"),
-        (relu_returns_mask, "dx = dout where x > 0"),
-    ],
-)
-def test_relu_backward_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, relu.check_relu_backward, candidate)
-    assert line.startswith("relu_backward: wrong - for x=")
-    assert expected_in_line in line
+@pytest.mark.parametrize("candidate", [leaky_where, leaky_slope_array])
+def test_leaky_relu_backward_accepts_other_correct_styles(capsys, candidate):
+    assert verdict(capsys, relu.check_leaky_relu_backward, candidate).startswith(
+        "leaky_relu_backward: correct")
 
 
 def leaky_kink_one(x, dout, negative_slope=0.01):
@@ -135,9 +365,37 @@ def leaky_empty_like_x(x, dout, negative_slope=0.01):
     return dx
 
 
+def leaky_zeros_like_dout(x, dout, negative_slope=0.01):
+    dx = np.zeros_like(dout)
+    dx[x > 0] = dout[x > 0]
+    dx[x <= 0] = negative_slope * dout[x <= 0]
+    return dx
+
+
 def leaky_in_place(x, dout, negative_slope=0.01):
     dout[x <= 0] *= negative_slope
     return dout
+
+
+def leaky_fixed_slope(x, dout, negative_slope=0.01):
+    return np.where(x > 0, dout, 0.01 * dout)
+
+
+def leaky_forced_float64(x, dout, negative_slope=0.01):
+    return np.where(x > 0, dout, negative_slope * dout).astype(np.float64)
+
+
+def leaky_float32_arithmetic(x, dout, negative_slope=0.01):
+    d32 = np.asarray(dout, dtype=np.float32)
+    return np.where(x > 0, d32, np.float32(negative_slope) * d32).astype(np.float64)
+
+
+def leaky_one_dimensional(x, dout, negative_slope=0.01):
+    return np.array([dout[i] if x[i] > 0 else negative_slope * dout[i] for i in range(len(x))])
+
+
+def leaky_slope_only(x, dout, negative_slope=0.01):
+    return np.where(x > 0, 1.0, negative_slope) * np.ones_like(dout, dtype=float)
 
 
 @pytest.mark.parametrize(
@@ -146,10 +404,31 @@ def leaky_in_place(x, dout, negative_slope=0.01):
         (leaky_kink_one, "at the kink x = 0 PyTorch uses the left slope"),
         (leaky_max, "expected [0.1, 0.2, 3.0, 4.0], got [1.0, 2.0, 3.0, 4.0]"),
         (leaky_empty_like_x, "expected dtype float64, got int64"),
+        (leaky_zeros_like_dout, "expected dtype float64, got int64"),
         (leaky_in_place, "your code modified its input (dout was"),
+        (leaky_fixed_slope, "expected [0.1, 0.2, 3.0, 4.0], got [0.01, 0.02, 3.0, 4.0]"),
+        (leaky_forced_float64, "expected dtype float32, got float64"),
+        (leaky_float32_arithmetic, "negative_slope * dout where x <= 0"),
+        (leaky_one_dimensional, "truth value of an array with more than one element"),
+        (leaky_slope_only, "expected [0.1, 0.2, 3.0, 4.0], got [0.1, 0.1, 1.0, 1.0]"),
     ],
 )
 def test_leaky_relu_backward_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, relu.check_leaky_relu_backward, candidate)
-    assert line.startswith("leaky_relu_backward: wrong - for x=")
-    assert expected_in_line in line
+    assert line.startswith("leaky_relu_backward: wrong - for x="), line
+    assert expected_in_line in line, line
+
+
+# --- the question ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "given, start",
+    [("c", "correct"), (" C ", "correct"), ("a", "wrong"), ("b", "wrong"), (None, "not answered"),
+     ("d", "wrong"), (3, "wrong"), ([], "wrong")],
+)
+def test_dead_relu_question(capsys, given, start):
+    assert relu.check_dead_relu_bias_minus3(given) is None
+    out, err = capsys.readouterr()
+    assert err == "" and out.startswith(f"dead_relu_bias_minus3: {start}"), out
+    assert all(len(line) < 90 for line in out.splitlines()), out

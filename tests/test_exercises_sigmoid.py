@@ -1,162 +1,332 @@
-"""Checkers of course_lib.exercises.sigmoid: accept the solution, reject typical mistakes."""
+"""Checkers of course_lib.exercises.sigmoid: accept right answers, reject typical mistakes."""
 
 from __future__ import annotations
 
+import math
+
+import mpmath
 import numpy as np
 import pytest
 import scipy.special
 import torch
+from exercise_helpers import stub, verdict
 
 from course_lib import activations
 from course_lib.exercises import sigmoid
-from exercise_helpers import verdict
+
+# --- the references are right -------------------------------------------------------------
+
+X = np.concatenate([np.linspace(-800.0, 800.0, 1601), [-1e-9, 0.0, 1e-9, -np.inf, np.inf]])
 
 
-def stub(x):
-    raise NotImplementedError
+def exact(f, x):
+    """f evaluated at every finite x with mpmath (40 digits), as float64."""
+    mpmath.mp.dps = 40
+    return np.array([float(f(mpmath.mpf(float(v)))) if np.isfinite(v) else np.nan for v in x])
 
 
-# --- the solutions are right ------------------------------------------------------------
-
-X = np.concatenate([np.linspace(-800.0, 800.0, 3201), [-1e-9, 0.0, 1e-9, -np.inf, np.inf]])
+def normal_part(got, want, dtype):
+    keep = np.isfinite(want) & (np.abs(want) >= np.finfo(dtype).tiny)
+    return got[keep].astype(np.float64), want[keep]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_stable_sigmoid_solution_matches_scipy_and_torch(dtype):
+def test_sigmoid_and_derivative_solution_is_correctly_rounded_against_mpmath(dtype):
     x = X.astype(dtype)
-    got = sigmoid.stable_sigmoid_solution(x)
-    assert got.dtype == dtype
-    rtol = 4 * np.finfo(dtype).eps  # a few roundings in the working precision
-    normal = np.abs(got) >= np.finfo(dtype).tiny  # subnormal results are rounded differently
-    np.testing.assert_allclose(got[normal], scipy.special.expit(x)[normal], rtol=rtol, atol=0)
-    ref = torch.sigmoid(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(got[normal], ref[normal], rtol=rtol, atol=0)
-    assert np.all(got[X <= -746] == 0) and np.all(got[X >= 40] == 1)
+    s, ds = sigmoid.sigmoid_and_derivative_solution(x)
+    assert s.dtype == ds.dtype == dtype
+    eps = np.finfo(dtype).eps
+    for got, f in [(s, lambda v: 1 / (1 + mpmath.exp(-v))),
+                   (ds, lambda v: mpmath.exp(-v) / (1 + mpmath.exp(-v)) ** 2)]:
+        g, w = normal_part(got, exact(f, x.astype(np.float64)), dtype)
+        np.testing.assert_allclose(g, w, rtol=2 * eps, atol=0)
+    np.testing.assert_array_equal(s[-2:], [0.0, 1.0])
+    np.testing.assert_array_equal(ds[-2:], [0.0, 0.0])
+
+
+def test_sigmoid_and_derivative_solution_agrees_with_library_scipy_and_torch():
+    s, ds = sigmoid.sigmoid_and_derivative_solution(X)
+    np.testing.assert_allclose(s, activations.sigmoid(X), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(ds, activations.sigmoid_grad(X), rtol=1e-15, atol=0)
+    normal = s >= np.finfo(np.float64).tiny  # expit returns 0 where the result is subnormal
+    np.testing.assert_allclose(s[normal], scipy.special.expit(X)[normal], rtol=1e-15, atol=0)
+    t = torch.tensor(X[np.isfinite(X)], requires_grad=True)
+    torch.sigmoid(t).sum().backward()
+    # torch's backward is y (1 - y): exact to within an ulp of 1 in absolute terms only
+    np.testing.assert_allclose(ds[np.isfinite(X)], t.grad.numpy(), rtol=1e-12, atol=3e-16)
+    x = np.array([-2, 0, 2])
+    before = x.copy()
+    assert sigmoid.sigmoid_and_derivative_solution(x)[0].dtype == np.float64
+    np.testing.assert_array_equal(x, before)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_log_sigmoid_solution_matches_scipy_and_torch(dtype):
+def test_log_sigmoid_solution_matches_mpmath_scipy_and_torch(dtype):
     x = X.astype(dtype)
     got = sigmoid.log_sigmoid_solution(x)
     assert got.dtype == dtype
-    rtol = 4 * np.finfo(dtype).eps
-    normal = np.abs(got) >= np.finfo(dtype).tiny
-    np.testing.assert_allclose(got[normal], scipy.special.log_expit(x)[normal], rtol=rtol, atol=0)
+    eps = np.finfo(dtype).eps
+    g, w = normal_part(got, exact(lambda v: -mpmath.log1p(mpmath.exp(-v)), x.astype(float)),
+                       dtype)
+    np.testing.assert_allclose(g, w, rtol=2 * eps, atol=0)
+    normal = np.isfinite(x) & (np.abs(got) >= np.finfo(dtype).tiny)
+    np.testing.assert_allclose(got[normal], scipy.special.log_expit(x)[normal], rtol=4 * eps)
     ref = torch.nn.functional.logsigmoid(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(got[normal], ref[normal], rtol=rtol, atol=0)
-    assert got[0] == -800.0  # the point of the exercise: not log(0) = -inf
+    np.testing.assert_allclose(got[normal], ref[normal], rtol=4 * eps)
+    assert got[0] == -800.0 and got[-2] == -np.inf and got[-1] == 0.0
 
 
-def test_solutions_agree_with_library_and_keep_input():
-    x = np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0])
-    before = x.copy()
-    np.testing.assert_allclose(sigmoid.stable_sigmoid_solution(x), activations.sigmoid(x),
-                               rtol=1e-15, atol=0)
-    np.testing.assert_allclose(sigmoid.log_sigmoid_solution(x), activations.log_sigmoid(x),
-                               rtol=1e-15, atol=0)
-    np.testing.assert_array_equal(x, before)
-    assert sigmoid.stable_sigmoid_solution(np.array([-2, 0, 2])).dtype == np.float64
+def test_flushing_keeps_what_is_not_a_float_array():
+    flush = sigmoid._flush_subnormals
+    assert flush(None) is None and flush([1e-310]) == [1e-310]
+    out = flush((np.array([1e-310, 1.0]), np.array([1e-40, 2.0], dtype=np.float32)))
+    np.testing.assert_array_equal(out[0], [0.0, 1.0])
+    assert out[1].dtype == np.float32 and out[1][0] == 0.0
 
 
-# --- each checker: solution correct, stub not implemented, typical mistakes wrong --------
+# --- sigmoid and derivative: right answers ----------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "checker, solution",
-    [
-        (sigmoid.check_stable_sigmoid, sigmoid.stable_sigmoid_solution),
-        (sigmoid.check_log_sigmoid, sigmoid.log_sigmoid_solution),
-        (sigmoid.check_stable_sigmoid, activations.sigmoid),
-        (sigmoid.check_log_sigmoid, activations.log_sigmoid),
-    ],
-)
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution):
-    assert " correct - all 6 checks passed." in verdict(capsys, checker, solution)
-    assert ": not implemented yet - " in verdict(capsys, checker, stub)
+def check_pair(capsys, candidate):
+    return verdict(capsys, sigmoid.check_sigmoid_and_derivative, candidate)
 
 
-def naive_sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+def test_sigmoid_and_derivative_solution_correct_and_stub_not_implemented(capsys):
+    line = check_pair(capsys, sigmoid.sigmoid_and_derivative_solution)
+    assert line == "sigmoid_and_derivative: correct - all 7 checks passed."
+    assert check_pair(capsys, stub).startswith("sigmoid_and_derivative: not implemented yet")
 
 
-def clipped_sigmoid(x):  # slide 4
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -500, 500)))
+def as_float(x):
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
 
 
-def where_both_branches(x):
-    return np.where(x >= 0, 1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x)))
+def pair_working_precision(x):  # z = exp(-|x|) in the input's own precision
+    x = as_float(x)
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z)), z / (1 + z) ** 2
+
+
+def pair_scipy(x):  # expit keeps float32 and computes in float32
+    s = scipy.special.expit(as_float(x))
+    return s, s * scipy.special.expit(-as_float(x))
+
+
+def pair_logaddexp(x):
+    x = as_float(x)
+    log_s, log_t = -np.logaddexp(0, -x), -np.logaddexp(0, x)
+    return np.exp(log_s), np.exp(log_s + log_t)
+
+
+def pair_torch(x):
+    t = torch.from_numpy(as_float(x))
+    s = torch.sigmoid(t)
+    return s.numpy(), (s * torch.sigmoid(-t)).numpy()
+
+
+@pytest.mark.parametrize("candidate", [pair_working_precision, pair_scipy, pair_logaddexp,
+                                       pair_torch])
+def test_sigmoid_and_derivative_accepts_other_correct_styles(capsys, candidate):
+    assert check_pair(capsys, candidate).startswith("sigmoid_and_derivative: correct"), candidate
+
+
+def test_sigmoid_and_derivative_is_not_fooled_by_the_notebooks_numeric_state(capsys):
+    old = np.seterr(all="raise")
+    try:
+        line = check_pair(capsys, sigmoid.sigmoid_and_derivative_solution)
+        assert line.startswith("sigmoid_and_derivative: correct")
+    finally:
+        np.seterr(**old)
+
+
+# --- sigmoid and derivative: typical mistakes -------------------------------------------------
+
+
+def naive(x):
+    s = 1 / (1 + np.exp(-as_float(x)))
+    return s, s * (1 - s)
+
+
+def slide_clipped(x):  # slide 4's forward, with the backward written stably
+    x = as_float(x)
+    s = 1 / (1 + np.exp(-np.clip(x, -500, 500)))
+    z = np.exp(-np.abs(x))
+    return s, z / (1 + z) ** 2
+
+
+def cancelling_derivative(x):
+    s, _ = pair_working_precision(x)
+    return s, s * (1 - s)
+
+
+def both_branches_overflow(x):
+    x = as_float(x)
+    s = np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
+    return s, s * np.where(x >= 0, 1 / (1 + np.exp(x)), np.exp(-x) / (1 + np.exp(-x)))
+
+
+def tanh_form(x):
+    x = as_float(x)
+    z = np.exp(-np.abs(x))
+    return 0.5 * (1 + np.tanh(x / 2)), z / (1 + z) ** 2
 
 
 def forced_float64(x):
-    return sigmoid.stable_sigmoid_solution(np.asarray(x, dtype=np.float64))
+    s, ds = pair_working_precision(np.asarray(x, dtype=np.float64))
+    return s, ds
 
 
-def in_place(x):
+def float32_arithmetic(x):
     x = np.asarray(x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float64)
-    z = np.exp(-np.abs(x))
-    positive = x >= 0
-    x[positive] = 1.0 / (1.0 + z[positive])
-    x[~positive] = z[~positive] / (1.0 + z[~positive])
-    return x
+    s, ds = pair_working_precision(x.astype(np.float32))
+    return s.astype(x.dtype if x.dtype.kind == "f" else np.float64), ds.astype(
+        x.dtype if x.dtype.kind == "f" else np.float64)
 
 
-def integer_result(x):
-    return sigmoid.stable_sigmoid_solution(x).astype(np.asarray(x).dtype)
+def empty_like_buffer(x):
+    x = np.asarray(x)
+    s, ds = np.empty_like(x), np.empty_like(x)
+    s[...], ds[...] = pair_working_precision(x)
+    return s, ds
 
 
-def as_list(x):
-    return sigmoid.stable_sigmoid_solution(x).tolist()
+def one_dimensional_loop(x):
+    pairs = [pair_working_precision(float(v)) for v in np.ravel(x)]
+    if np.ndim(x) > 1:
+        raise ValueError("this code only handles 1-D arrays")
+    s = np.array([p[0] for p in pairs], dtype=as_float(x).dtype)
+    ds = np.array([p[1] for p in pairs], dtype=as_float(x).dtype)
+    return s, ds
+
+
+def sigmoid_only(x):
+    return pair_working_precision(x)[0]
+
+
+def swapped(x):
+    s, ds = pair_working_precision(x)
+    return ds, s
+
+
+def mutates_input(x):
+    s, ds = pair_working_precision(x)
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        np.abs(x, out=x)
+    return s, ds
+
+
+def derivative_sign_error(x):
+    s, ds = pair_working_precision(x)
+    return s, -ds
+
+
+def flush_too_early(x):  # "anything below 1e-30 is zero": wrong, 1e-30 is a normal number
+    s, ds = pair_working_precision(x)
+    return np.where(s < 1e-30, 0, s).astype(s.dtype), np.where(ds < 1e-30, 0, ds).astype(s.dtype)
 
 
 @pytest.mark.parametrize(
     "candidate, expected_in_line",
     [
-        (naive_sigmoid, "warned RuntimeWarning: overflow encountered in exp"),
-        (clipped_sigmoid, "not a clipped exp(-500)"),
-        (where_both_branches, "np.where evaluates both branches"),
-        (forced_float64, "expected dtype float32, got float64"),
-        (in_place, "your code modified its input"),
-        (integer_result, "expected dtype float64, got int64"),
-        (as_list, "expected a numpy array"),
+        (naive, "warned RuntimeWarning: overflow"),
+        (slide_clipped, "Do not clip the input"),
+        (cancelling_derivative, "sigma'(40) = 4.2e-18"),
+        (both_branches_overflow, "warned RuntimeWarning: overflow"),
+        (tanh_form, "0.5 * (1 + tanh(x / 2)), which cancels"),
+        (forced_float64, "expected dtype float32, got float64 in sigmoid"),
+        (float32_arithmetic, "first difference at x="),
+        (empty_like_buffer, "expected dtype float64, got int64 in sigmoid"),
+        (one_dimensional_loop, "this code only handles 1-D arrays"),
+        (sigmoid_only, "expected a tuple of 2 items"),
+        (swapped, "in sigmoid"),
+        (mutates_input, "your code modified its input (x was"),
+        (derivative_sign_error, "in derivative"),
+        (flush_too_early, "2.65"),
     ],
 )
-def test_stable_sigmoid_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, sigmoid.check_stable_sigmoid, candidate)
-    assert line.startswith("stable_sigmoid: wrong - for x=")
-    assert expected_in_line in line
-    assert "Hint:" in line
+def test_sigmoid_and_derivative_rejects_typical_mistakes(capsys, candidate, expected_in_line):
+    line = check_pair(capsys, candidate)
+    assert line.startswith("sigmoid_and_derivative: wrong - "), line
+    assert expected_in_line in line, line
+
+
+def test_float32_cancellation_in_the_derivative_is_caught(capsys):
+    def float32_cancelling(x):
+        x = as_float(x)
+        s, _ = pair_working_precision(x)
+        if x.dtype == np.float64:  # right in float64, cancelling only in float32
+            return pair_working_precision(x)
+        return s, s * (1 - s)
+
+    line = check_pair(capsys, float32_cancelling)
+    assert "(float32, shape (2, 4))" in line
+    assert "Hint: in float32, 1 - sigma(x) keeps only a few digits" in line
+
+
+# --- log-sigmoid ----------------------------------------------------------------------------
+
+
+def check_log(capsys, candidate):
+    return verdict(capsys, sigmoid.check_log_sigmoid, candidate)
+
+
+def test_log_sigmoid_solution_correct_and_stub_not_implemented(capsys):
+    assert check_log(capsys, sigmoid.log_sigmoid_solution) == (
+        "log_sigmoid: correct - all 6 checks passed.")
+    assert check_log(capsys, stub).startswith("log_sigmoid: not implemented yet")
+
+
+@pytest.mark.parametrize("candidate", [
+    lambda x: -np.logaddexp(0, -as_float(x)),
+    lambda x: scipy.special.log_expit(as_float(x)),
+    lambda x: np.minimum(as_float(x), 0) - np.log1p(np.exp(-np.abs(as_float(x)))),
+    lambda x: torch.nn.functional.logsigmoid(torch.from_numpy(as_float(x))).numpy(),
+])
+def test_log_sigmoid_accepts_other_correct_styles(capsys, candidate):
+    assert check_log(capsys, candidate).startswith("log_sigmoid: correct")
 
 
 def log_of_sigmoid(x):
-    return np.log(sigmoid.stable_sigmoid_solution(x))
-
-
-def log1p_exp_naive(x):
-    return -np.log1p(np.exp(-x))
-
-
-def log_of_one_plus(x):
-    # loses the tiny values for large x: log(1 + 4e-18) is log(1) = 0
-    x = np.asarray(x, dtype=np.float64)
-    return np.minimum(x, 0.0) - np.log(1.0 + np.exp(-np.abs(x)))
-
-
-def log_sigmoid_float64_only(x):
-    return sigmoid.log_sigmoid_solution(np.asarray(x, dtype=np.float64))
+    with np.errstate(divide="ignore"):
+        return np.log(activations.sigmoid(x))
 
 
 @pytest.mark.parametrize(
     "candidate, expected_in_line",
     [
-        (log_of_sigmoid, "divide by zero encountered in log"),
-        (log1p_exp_naive, "overflow encountered in exp"),
-        (log_of_one_plus, "log sigma(40) = -4.25e-18"),
-        (log_sigmoid_float64_only, "expected dtype float32, got float64"),
+        (lambda x: np.log(activations.sigmoid(x)), "warned RuntimeWarning: divide by zero"),
+        (log_of_sigmoid, "log sigma(x) = x - log1p(exp(x))"),
+        (lambda x: -np.log1p(np.exp(-as_float(x))), "warned RuntimeWarning: overflow"),
+        (lambda x: -np.log(1 + np.exp(-np.abs(as_float(x)))) + np.minimum(as_float(x), 0),
+         "use -log1p(exp(-x)) for x >= 0"),
+        (lambda x: -np.logaddexp(0, as_float(x)), "log sigma(0) = -log 2"),
+        (lambda x: -np.logaddexp(0, -np.asarray(x, dtype=np.float64)),
+         "expected dtype float32, got float64"),
+        (lambda x: (-np.logaddexp(0, -as_float(x).astype(np.float32))).astype(
+            as_float(x).dtype), "first difference at x="),
+        (lambda x: np.clip(-np.logaddexp(0, -as_float(x)), -700, 0), "-800"),
+        (lambda x: list(-np.logaddexp(0, -as_float(x))), "expected a numpy array"),
+        (lambda x: np.array([-math.log1p(math.exp(-v)) if v >= 0 else v - math.log1p(math.exp(v))
+                             for v in as_float(x)], dtype=as_float(x).dtype), "truth value"),
     ],
 )
 def test_log_sigmoid_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, sigmoid.check_log_sigmoid, candidate)
-    assert line.startswith("log_sigmoid: wrong - for x=")
-    assert expected_in_line in line
+    line = check_log(capsys, candidate)
+    assert line.startswith("log_sigmoid: wrong - "), line
+    assert expected_in_line in line, line
+
+
+# --- the question ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "given, start",
+    [("b", "correct"), ("B ", "correct"), ("a", "wrong"), ("c", "wrong"),
+     (None, "not answered"), ("0.7", "wrong"), (0.7, "wrong"), (object(), "wrong")],
+)
+def test_depth_question(capsys, given, start):
+    assert sigmoid.check_sigmoid_depth_gain8(given) is None
+    out, err = capsys.readouterr()
+    assert err == "" and out.startswith(f"sigmoid_depth_gain8: {start}"), out
+    assert all(len(line) < 90 for line in out.splitlines()), out

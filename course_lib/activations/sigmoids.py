@@ -55,9 +55,11 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     r"""Logistic sigmoid, :math:`\sigma(x) = 1 / (1 + e^{-x})`.
 
     Two branches that only ever exponentiate :math:`-|x|`: :math:`1/(1+e^{-x})` for
-    :math:`x \ge 0` and :math:`e^{x}/(1+e^{x})` for :math:`x < 0`. Nothing overflows and
-    the negative tail keeps full relative precision (``sigmoid(-800)`` is :math:`e^{-800}`
-    rounded, which is 0 in float64, without a warning).
+    :math:`x \ge 0` and :math:`e^{x}/(1+e^{x})` for :math:`x < 0`. Nothing overflows, and
+    the negative tail keeps full relative precision down to the smallest normal number
+    (:math:`2.2\cdot10^{-308}`, reached at :math:`x \approx -708.4`); below it the results
+    are subnormal, with fewer significant bits (relative error :math:`2.6\cdot10^{-3}` at
+    :math:`x = -740`), and ``sigmoid(-800)`` is 0, without a warning.
 
     Examples
     --------
