@@ -379,6 +379,7 @@ register(
     _NAME,
     checker=check_custom_c1_activation,
     solution=CustomC1ActivationSolution,
+    checker_args=(CustomC1ActivationSolution.forward, CustomC1ActivationSolution.backward),
     hints=(
         "Pick two curves, one for x <= 0 and one for x > 0, and make them agree at 0 in value "
         "and in slope (as the notebook did with the softplus and the quadratic). Then write the "

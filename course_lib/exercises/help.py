@@ -2,15 +2,15 @@
 
 Each topic module registers its exercises when it is imported::
 
-    register("relu_backward", checker=check_relu_backward, solution=relu_backward_solution,
+    register("relu_layer", checker=check_relu_layer, solution=relu_layer_solution,
              hints=("what to think about", "which formula or numpy function", "almost the code"))
 
 and its predict-then-run questions with :func:`question`, which also builds their checker.
 A learner asks, in a cell of their own::
 
     from course_lib.exercises import hint, solution
-    hint("relu_backward")        # level 1; hint("relu_backward", 2) for the next
-    solution("relu_backward")    # the reference solution's source
+    hint("relu_layer")        # level 1; hint("relu_layer", 2) for the next
+    solution("relu_layer")    # the reference solution's source
 
 A checker's "wrong" verdict names the next hint level the learner has not seen yet.
 
@@ -60,8 +60,9 @@ _WIDTH = 88
 class Exercise:
     """One registered exercise or question.
 
-    ``solution`` is the reference function (an exercise) or the answer (a question);
-    ``explanation`` says why the answer is right (questions only).
+    ``solution`` is the reference function or class (an exercise) or the answer (a
+    question); ``checker_args`` is what the checker takes to judge the reference (default
+    ``(solution,)``); ``explanation`` says why the answer is right (questions only).
     """
 
     name: str
@@ -70,6 +71,12 @@ class Exercise:
     solution: Any
     hints: tuple[str, ...]
     explanation: str = ""
+    checker_args: tuple[Any, ...] | None = None
+
+    def check_solution(self) -> None:
+        """Run the checker on the reference solution (it must print "correct")."""
+        args = self.checker_args if self.checker_args is not None else (self.solution,)
+        self.checker(*args)
 
 
 _REGISTRY: dict[str, Exercise] = {}
@@ -84,12 +91,14 @@ def register(
     hints: Sequence[str],
     kind: str = "exercise",
     explanation: str = "",
+    checker_args: tuple[Any, ...] | None = None,
 ) -> Exercise:
     """Register an exercise (or question) under ``name``; return its record.
 
     ``hints`` are two or three levels: what to think about, which formula or numpy
     function, almost the code. Registering the same name again replaces the record
-    (a module reloaded in a notebook).
+    (a module reloaded in a notebook). ``checker_args``: what the checker takes to judge
+    the reference, when that is not the solution itself (e.g. ``(forward, backward)``).
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"register(): name must be an identifier-like string; got {name!r}")
@@ -97,7 +106,7 @@ def register(
     if not 2 <= len(hints) <= 3 or not all(isinstance(h, str) and h.strip() for h in hints):
         raise ValueError(f"register(): {name!r} needs two or three non-empty hints")
     choice(kind, "kind", ["exercise", "question"], where="register()")
-    record = Exercise(name, kind, checker, solution, hints, explanation)
+    record = Exercise(name, kind, checker, solution, hints, explanation, checker_args)
     _REGISTRY[name] = record
     return record
 
