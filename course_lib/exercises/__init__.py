@@ -7,16 +7,24 @@ the reference solutions sit beside their checkers as ``<exercise>_solution``, an
 topic module registers its exercises and questions with hints
 (:mod:`course_lib.exercises.help`): ``names()``, ``hint(name, level)``, ``solution(name)``.
 
-Topic modules:
+Topic modules (and the notebook that uses each):
 
-* ``nonlinearity`` - two linear layers collapsed into one, tanh from the sigmoid, a
-  two-layer forward pass, accuracy, XOR solved by hand (01_fundamentals)
-* ``formulas`` - leaky ReLU for any slope, central differences, ELU and its derivative
-  (02_mathematical_foundations)
-* ``relu`` - backward passes of ReLU and leaky ReLU (03_relu_from_scratch)
-* ``sigmoid`` - a stable sigmoid and log-sigmoid (04_stable_sigmoid)
-* ``batchnorm`` - the batch-norm backward pass and running statistics
-  (05_batchnorm_with_activation)
+* ``nonlinearity`` - linear layers collapsed into one, tanh from the sigmoid, a two-layer
+  forward pass, accuracy, XOR solved by hand (01)
+* ``formulas`` - leaky ReLU for any slope, central differences, ELU and its derivative (02)
+* ``relu`` - a whole ReLU layer with its cache, the leaky-ReLU backward pass (03)
+* ``sigmoid`` - the sigmoid and its derivative, log-sigmoid (04)
+* ``batchnorm`` - batch normalisation with ReLU, forward and backward, both modes (05)
+* ``custom`` - a C¹ activation of your own, forward and backward (06)
+* ``convolution`` - a convolution by im2col, max pooling (07)
+* ``gradient_flow`` - slopes of a network's activations, per layer (08)
+* ``adaptive`` - the backward pass of an adaptive swish (09)
+* ``deep`` - a stable Mish and its derivative, Snake (10)
+* ``recurrent`` - one step of a gated cell, forward and backward (11)
+* ``attention`` - a stable masked softmax and its backward (12)
+* ``hardware`` - a parallel numba kernel with ``out=`` (13)
+* ``gated`` - a SwiGLU layer forward and backward, a stable softplus (14)
+* ``summary`` - the course's self-test (15)
 """
 
 from course_lib.exercises.core import CORRECT, NOT_IMPLEMENTED, WRONG, Case, check_function
