@@ -47,12 +47,16 @@ def configure_kernel_environment(env: MutableMapping[str, str]) -> MutableMappin
     * ``JUPYTER_PLATFORM_DIRS=1``: use the platform directories jupyter_core
       will default to, instead of warning (a DeprecationWarning, which pytest
       turns into an error) that it is going to.
+    * ``COURSE_LIB_NO_WIDGETS=1``: :func:`course_lib.plotting.slider` prints one line
+      instead of creating widgets. Without a browser nobody can move a slider, and
+      executing widget code headless sometimes never returns (nbclient issue 312).
 
     The mapping is changed in place and returned.
     """
     env["PYTHONHASHSEED"] = "0"
     env.pop("MPLBACKEND", None)
     env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env["COURSE_LIB_NO_WIDGETS"] = "1"
     return env
 
 

@@ -85,7 +85,15 @@ def test_quantize_dequantize_rounds_to_the_grid_and_clips():
     assert err.max() <= 0.5 / 255 + 1e-12
 
 
+def test_slider_prints_one_line_where_no_browser_can_show_it(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_LIB_NO_WIDGETS", "1")
+    explore.slider(explore.plot_softmax_temperature, logits=[1.0, 2.0],
+                   temperature=(0.1, 5.0, 0.1, 1.0))
+    assert capsys.readouterr().out == "Run this cell in JupyterLab to get the sliders.\n"
+
+
 def test_slider_without_ipywidgets_prints_one_line(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_LIB_NO_WIDGETS", raising=False)
     real_import = builtins.__import__
 
     def no_widgets(name, *args, **kwargs):
@@ -104,6 +112,7 @@ def test_slider_without_ipywidgets_prints_one_line(monkeypatch, capsys):
 def test_slider_builds_one_slider_per_range_and_fixes_the_rest(monkeypatch):
     import ipywidgets
 
+    monkeypatch.delenv("COURSE_LIB_NO_WIDGETS", raising=False)
     seen = {}
 
     def fake_interact(function, **widgets):

@@ -99,6 +99,7 @@ def test_kernel_environment_is_deterministic_and_shows_figures():
     assert env["PYTHONHASHSEED"] == "0"
     assert "MPLBACKEND" not in env
     assert env["A"] == "1"
+    assert env["COURSE_LIB_NO_WIDGETS"] == "1"
 
 
 def test_the_course_notebooks_are_found():
@@ -107,20 +108,32 @@ def test_the_course_notebooks_are_found():
     assert names[0].startswith("01_")
 
 
-def test_a_slider_cell_refreshes_byte_identically_without_widget_state(tmp_path):
+def test_widget_views_and_state_are_dropped():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"state": {"abc": {}}}
+    cell = nbformat.v4.new_code_cell("interact(...)")
+    cell.outputs = [nbformat.v4.new_output(
+        "display_data",
+        data={"text/plain": "interactive(...)", refresh.WIDGET_VIEW: {"model_id": "abc"}},
+    )]
+    nb.cells = [cell]
+    refresh.drop_widget_state(nb)
+    assert "widgets" not in nb.metadata
+    assert cell.outputs[0].data == {"text/plain": "interactive(...)"}
+
+
+def test_a_slider_cell_prints_one_line_and_refreshes_byte_identically(tmp_path):
     slider_cell = (
-        "import ipywidgets\n"
-        "ipywidgets.interact(lambda t: print(t), t=ipywidgets.FloatSlider(value=1.0))"
+        "from course_lib.plotting import plot_softmax_temperature, slider\n"
+        "slider(plot_softmax_temperature, logits=[1.0, 2.0], temperature=(0.1, 5.0, 0.1, 1.0))"
     )
     path = _notebook(tmp_path / "01_slider.ipynb", slider_cell)
     assert refresh.main([str(path)]) == 0
     first = path.read_bytes()
     assert refresh.main([str(path)]) == 0
     assert path.read_bytes() == first
-    nb = nbformat.read(path, as_version=4)
-    assert "widgets" not in nb.metadata
-    data = [o.get("data", {}) for o in nb.cells[0].outputs]
-    assert data and all(refresh.WIDGET_VIEW not in d for d in data)
+    outputs = nbformat.read(path, as_version=4).cells[0].outputs
+    assert [o.text for o in outputs] == ["Run this cell in JupyterLab to get the sliders.\n"]
 
 
 TIMING = "# NBVAL_IGNORE_OUTPUT\nimport time\nprint(time.perf_counter_ns())"
