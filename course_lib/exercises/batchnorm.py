@@ -1,97 +1,487 @@
-r"""Exercises on batch normalisation: its backward pass and its running statistics.
+r"""Exercises on batch normalisation followed by a ReLU.
 
-* :func:`check_batchnorm_backward` - the training-mode backward pass of
-  :math:`y = \gamma\hat x + \beta`, which must account for the batch mean and
-  variance depending on every sample; returns ``(dx, dgamma, dbeta)``.
-* :func:`check_update_running_stats` - PyTorch's running statistics: the new
-  batch weighted by ``momentum`` and the *unbiased* batch variance (the slide
-  uses the biased ``np.var``).
+* :func:`check_batchnorm_relu_layer` (substantial) - a ``BatchNormReLU`` class with
+  ``forward(x)`` and ``backward(dout) -> (dx, dgamma, dbeta)`` in training mode (batch
+  statistics, running statistics updated with the *unbiased* batch variance) and in
+  evaluation mode (running statistics, nothing updated). Checked on the kink
+  (:math:`y = 0` exactly), a large offset with a tiny spread (the one-pass variance
+  :math:`E[x^2] - E[x]^2` cancels there), integer ``x`` and integer ``dout``, float32,
+  evaluation after training, a second forward, and a caller who changes ``x`` after
+  ``forward``. A layer that passes is gradient-checked and the relative errors printed.
+* :func:`check_update_running_stats` - PyTorch's running statistics: the new batch
+  weighted by ``momentum`` and the unbiased batch variance (slide 5 uses the biased
+  ``np.var``; Keras weights the *old* value by its ``momentum``).
+* :func:`check_fold_batchnorm` - evaluation-mode batch normalisation is a fixed affine map
+  per feature, so it folds into the preceding linear layer ``h = x W + b``.
+* ``relu_gradient_depth15_lecun`` - the question asked before the depth experiment.
 
-The reference solutions ``<exercise>_solution`` are written to be read; the tests
-compare them with :class:`course_lib.layers.BatchNorm1d` and ``torch.nn.BatchNorm1d``.
+Tolerances. The references are computed in float64 and rounded once to the result's dtype,
+in the checker's own numeric state. Float64 results must agree to a relative
+:math:`10^{-8}` (absolute :math:`10^{-11}`): float32 arithmetic is refused there. Float32
+results (float32 ``x``, ``dout`` and parameters) must agree to a relative
+:math:`10^{-4}` and an absolute :math:`10^{-5}`, which accepts float32 arithmetic: the
+backward pass subtracts batch means, so small entries of ``dx`` carry the rounding error of
+the large ones. Every value here is of order one: subnormal numbers do not arise, and
+overflow would need :math:`|x| > 10^{19}` in float32, which no batch normalisation is
+asked to survive.
 
 Used by: 05_batchnorm_with_activation.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.exercises.core import Case, check_function
-from course_lib.validation import as_float_array
+from course_lib.exercises._inputs import Given, InputModifiedError
+from course_lib.exercises.core import CORRECT, WRONG, Case, _verdict_line, format_value, layout
+from course_lib.exercises.help import question, register, stuck_text
+from course_lib.gradcheck import numerical_vjp, relative_error
 
 __all__ = [
-    "batchnorm_backward_solution",
-    "check_batchnorm_backward",
+    "batchnorm_relu_layer_solution",
+    "check_batchnorm_relu_layer",
     "update_running_stats_solution",
     "check_update_running_stats",
+    "fold_batchnorm_solution",
+    "check_fold_batchnorm",
+    "check_relu_gradient_depth15_lecun",
 ]
 
+_RTOL, _ATOL = 1e-8, 1e-11  # float64 results
+_RTOL32, _ATOL32 = 1e-4, 1e-5  # float32 results
 
-# --- backward pass ------------------------------------------------------------------
+
+def _float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """float32 if every array is float32, else float64 (integers count as float64)."""
+    dtypes = [a.dtype if a.dtype.kind == "f" else np.dtype(np.float64) for a in arrays]
+    return np.result_type(*dtypes)
 
 
-def batchnorm_backward_solution(
-    x: ArrayLike, dout: ArrayLike, gamma: ArrayLike, eps: float = 1e-5
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Gradients of training-mode batch normalisation, :math:`y = \gamma\hat x + \beta`.
+def _verdict(candidate: Any, reference: Callable[..., Any], cases: tuple, *, title: str,
+             rtol: float, atol: float, rtol32: float = 1e-5,
+             output_names: tuple[str, ...] = (), first_input: str = "x") -> str:
+    """The checker's verdict as one uncut line, its most useful part first.
 
-    With :math:`\hat x = (x - \mu_B)/s`, :math:`s = \sqrt{\sigma_B^2 + \epsilon}`
-    (biased batch variance) and :math:`d\hat x = \gamma\, d_\text{out}`, per feature:
+    A result here is a tuple of arrays; a verdict that quotes all of them before naming
+    the item that is wrong (or the exception raised) would lose that name when it is
+    laid out in a few lines. So the item's name and its first difference come first, and
+    the quoted arrays last. ``first_input`` names the first argument, where a difference is
+    located by its value.
+    """
+    try:
+        line = _verdict_line(candidate, reference, cases, title, rtol, atol, rtol32,
+                             output_names or None)
+    except Exception as exc:  # a bug in a checker must not break the notebook
+        return (f"{title}: {WRONG} - the checker itself failed ({type(exc).__name__}: "
+                f"{exc}); please report this.")
+    line = re.sub(r": expected .*?, but your code (raised|warned) ", r": your code \1 ", line,
+                  count=1)
+    line = line.replace("(first difference at x=", f"(first difference where {first_input}=")
+    names = "|".join(re.escape(name) for name in output_names)
+    if names:
+        line = re.sub(
+            rf": expected (?P<e>.*), got (?P<g>.*) in (?P<name>{names}) "
+            r"\(first difference (?P<at>.*?)\)\. Hint: ",
+            r": \g<name> is wrong (first difference \g<at>); all of \g<name>: expected "
+            r"\g<e>, got \g<g>. Hint: ",
+            line, count=1)
+    return line
+
+
+def _print_verdict(title: str, line: str) -> None:
+    if line.startswith(f"{title}: {WRONG}") and stuck_text(title):
+        line = f"{line} {stuck_text(title)}"
+    print(layout(line))
+
+
+def _join_passes(name: str, passes: list[Callable[[], str]]) -> str:
+    """Run checker passes in order; the first verdict that is not "correct" is the verdict,
+    otherwise one "correct" line counting every check."""
+    total = 0
+    for run in passes:
+        verdict = run()
+        if not verdict.startswith(f"{name}: {CORRECT}"):
+            return verdict
+        words = verdict.split()
+        total += 1 if "the 1 check passed." in verdict else int(words[words.index("all") + 1])
+    return f"{name}: {CORRECT} - all {total} checks passed."
+
+
+# --- the BatchNorm + ReLU layer (substantial) ---------------------------------------------
+
+
+def batchnorm_relu_layer_solution(
+    num_features: int, eps: float = 1e-5, momentum: float = 0.1
+) -> Any:
+    r"""Build the reference layer; ``check_batchnorm_relu_layer`` accepts this function.
+
+    The checker calls what it is given with ``num_features`` to build each layer, so a
+    class ``BatchNormReLU`` and this function are used the same way. The class inside:
 
     .. math::
 
+        \hat x = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad
+        y = \gamma \hat x + \beta, \qquad \mathrm{out} = \max(0, y),
+
+    with the batch mean and biased batch variance in training mode (the running variance
+    gets the unbiased one, :math:`\frac{N}{N-1}\sigma_B^2`) and the running statistics in
+    evaluation mode. Backward, with :math:`dy = d_\text{out}\,[y > 0]` and
+    :math:`d\hat x = \gamma\, dy`:
+
+    .. math::
+
+        d\gamma = \sum_n dy_n \hat x_n, \quad d\beta = \sum_n dy_n, \quad
         dx = \frac{1}{N s}\Bigl(N\, d\hat x - \sum_n d\hat x_n
-             - \hat x \sum_n d\hat x_n \hat x_n\Bigr),\qquad
-        d\gamma = \sum_n d_{\text{out},n}\,\hat x_n,\qquad
-        d\beta = \sum_n d_{\text{out},n}.
+             - \hat x \sum_n d\hat x_n \hat x_n\Bigr) \ \text{(training)}, \quad
+        dx = \frac{d\hat x}{s} \ \text{(evaluation)},
 
-    Shapes: x and dout (N, C), gamma (C,) -> dx (N, C), dgamma (C,), dbeta (C,).
+    where :math:`s = \sqrt{\sigma^2 + \epsilon}` with the statistics the forward pass used.
     """
-    x = as_float_array(x)
-    dout = as_float_array(dout, "dout")
-    n = x.shape[0]
-    mean = x.mean(axis=0)
-    inv_std = 1.0 / np.sqrt(x.var(axis=0) + eps)
-    x_hat = (x - mean) * inv_std
-    dgamma = np.sum(dout * x_hat, axis=0)
-    dbeta = np.sum(dout, axis=0)
-    dx_hat = dout * gamma
-    dx = (inv_std / n) * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0))
-    return dx, dgamma, dbeta
+
+    class BatchNormReLU:
+        def __init__(self):
+            self.gamma = np.ones(num_features)
+            self.beta = np.zeros(num_features)
+            self.running_mean = np.zeros(num_features)
+            self.running_var = np.ones(num_features)
+            self.eps, self.momentum = eps, momentum
+            self.training = True
+            self.cache = None
+
+        def train(self):
+            self.training = True
+
+        def eval(self):
+            self.training = False
+
+        def forward(self, x):
+            x = np.asarray(x)
+            if x.dtype.kind != "f":
+                x = x.astype(np.float64)  # integer data (pixel counts) become float64
+            if self.training:
+                n = x.shape[0]
+                mean = x.mean(axis=0)
+                var = x.var(axis=0)  # biased (divides by N): used to normalise this batch
+                m = self.momentum  # PyTorch's convention: the weight of the new batch
+                self.running_mean = (1 - m) * self.running_mean + m * mean
+                self.running_var = (1 - m) * self.running_var + m * var * (n / (n - 1))
+            else:
+                mean, var = self.running_mean, self.running_var  # nothing is updated
+            inv_std = 1.0 / np.sqrt(var + self.eps)
+            x_hat = (x - mean) * inv_std  # a new array: the caller's x is not kept
+            y = self.gamma * x_hat + self.beta
+            self.cache = (x_hat, inv_std, y > 0, self.training)
+            return np.where(y > 0, y, 0.0)
+
+        def backward(self, dout):
+            x_hat, inv_std, active, training = self.cache
+            dy = np.where(active, dout, 0.0)  # through the ReLU; relu'(0) = 0
+            dgamma = np.sum(dy * x_hat, axis=0)
+            dbeta = np.sum(dy, axis=0)
+            dx_hat = dy * self.gamma
+            if not training:  # the running statistics are constants
+                return dx_hat * inv_std, dgamma, dbeta
+            n = x_hat.shape[0]
+            dx = (inv_std / n) * (
+                n * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0)
+            )
+            return dx, dgamma, dbeta
+
+    return BatchNormReLU()
 
 
-def _batch(seed: int, n: int, c: int, loc: float = 0.0, scale: float = 1.0) -> np.ndarray:
-    return loc + scale * np.random.default_rng(seed).standard_normal((n, c))
+_LAYER_OUTPUTS = ("out", "dx", "dgamma", "dbeta", "running_mean", "running_var")
 
 
-BATCHNORM_BACKWARD_CASES = (
-    Case((_batch(1, 4, 2), _batch(2, 4, 2), np.ones(2)), {"eps": 1e-12},
-         hint="mu_B and sigma_B depend on every x_n, so dx is not just gamma * dout / s: "
-              "subtract the batch mean of dx_hat and the part along x_hat (the formula in "
-              "section 2), with the biased batch variance (np.var, ddof=0)."),
-    Case((_batch(3, 4, 3, loc=2.0, scale=3.0), _batch(4, 4, 3), np.array([0.5, 2.0, -1.0])),
-         {"eps": 1e-12},
-         hint="dx_hat = gamma * dout; dgamma sums dout * x_hat over the batch, dbeta sums dout."),
-    Case((_batch(5, 4, 2, loc=1000.0, scale=0.003), _batch(6, 4, 2), np.ones(2)), {"eps": 1e-5},
-         hint="here the batch variance (about 1e-5) is as small as eps: "
-              "use s = sqrt(var + eps) with the eps you are given."),
-    Case((np.array([[1.0, -2.0], [3.0, 5.0]]), np.array([[0.5, 1.0], [-1.5, 2.0]]),
-          np.array([1.5, 0.5])), {"eps": 1e-3},
-         hint="N = 2 works too; use the eps you are given."),
+class _Mode:
+    """How a check uses the layer: the mode and calls, and running statistics if given."""
+
+    __slots__ = ("running_mean", "running_var", "usage")
+
+    def __init__(self, usage: str, running_mean: ArrayLike | None = None,
+                 running_var: ArrayLike | None = None) -> None:
+        self.usage = usage
+        self.running_mean = None if running_mean is None else np.asarray(running_mean)
+        self.running_var = None if running_var is None else np.asarray(running_var)
+
+    def __repr__(self) -> str:
+        if self.running_mean is None:
+            return self.usage
+        return (f"{self.usage} with running_mean={format_value(self.running_mean, 4, 4)}, "
+                f"running_var={format_value(self.running_var, 4, 4)}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Mode) and repr(self) == repr(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _unchanged(name: str, before: np.ndarray, after: np.ndarray, where: str) -> None:
+    if not (before.shape == after.shape and np.array_equal(before, after, equal_nan=True)):
+        raise InputModifiedError(
+            f"your {where} changed its input {name} in place; build new arrays instead "
+            "(callers reuse theirs)")
+
+
+def _backward(layer: Any, dout: np.ndarray) -> tuple:
+    dout_before = dout.copy()
+    grads = layer.backward(dout)
+    _unchanged("dout", dout_before, dout, "backward")
+    if not (isinstance(grads, (tuple, list)) and len(grads) == 3):
+        raise TypeError("backward must return the tuple (dx, dgamma, dbeta); it returned "
+                        + format_value(grads))
+    return tuple(grads)
+
+
+def _forward(layer: Any, x: np.ndarray) -> Any:
+    x_before = x.copy()
+    out = layer.forward(x)
+    _unchanged("x", x_before, x, "forward")
+    return out
+
+
+def _layer_runner(make_layer: Callable[..., Any]) -> Callable[..., tuple]:
+    """A function of (x, dout, gamma, beta, mode) that builds a layer with ``make_layer``,
+    uses it as ``mode`` says, and returns (out, dx, dgamma, dbeta, running_mean, running_var)."""
+
+    def run(x: Given, dout: Given, gamma: np.ndarray, beta: np.ndarray, mode: _Mode) -> tuple:
+        x_arr, dout_arr = x.array.copy(), dout.array.copy()
+        dtype = _float_dtype(x_arr)
+        layer = make_layer(x_arr.shape[1])
+        layer.gamma, layer.beta = gamma.astype(dtype), beta.astype(dtype)
+        for name in ("running_mean", "running_var"):  # given, or the layer's own, as dtype
+            value = getattr(mode, name)
+            value = getattr(layer, name, None) if value is None else value
+            if value is not None:
+                setattr(layer, name, np.asarray(value).astype(dtype))
+        usage = mode.usage
+        if usage == "training":
+            out = _forward(layer, x_arr)
+        elif usage == "evaluation":
+            layer.eval()
+            out = _forward(layer, x_arr)
+        elif usage == "training on 3 batches, then evaluation":
+            for batch in (2.0 * x_arr + 1.0, 0.5 * x_arr[::-1] - 1.0, x_arr.copy()):
+                _forward(layer, batch.astype(dtype))
+            layer.eval()
+            out = _forward(layer, x_arr)
+        elif usage == "training, forward on 2x+1, then on x":
+            _forward(layer, (2.0 * x_arr + 1.0).astype(dtype))
+            out = _forward(layer, x_arr)
+        elif usage == "training, x changed by the caller after forward":
+            out = layer.forward(x_arr)
+            out = np.array(out, copy=True) if isinstance(out, np.ndarray) else out
+            np.negative(x_arr, out=x_arr)  # the caller reuses its array, in place
+        else:
+            raise ValueError(f"unknown usage {usage!r}")
+        dx, dgamma, dbeta = _backward(layer, dout_arr)
+        return (out, dx, dgamma, dbeta, getattr(layer, "running_mean", None),
+                getattr(layer, "running_var", None))
+
+    return run
+
+
+def batchnorm_relu_layer_reference(x: Given, dout: Given, gamma: np.ndarray, beta: np.ndarray,
+                                   mode: _Mode) -> tuple:
+    """The reference layer's outputs, computed in float64 and rounded once to the dtype."""
+    dtype = _float_dtype(x.array, dout.array)
+    x64 = Given(x.array.astype(np.float64), x.label, show_shape=False)
+    dout64 = Given(dout.array.astype(np.float64), dout.label, show_shape=False)
+    # the parameters the learner's layer gets (in x's dtype), exactly, in float64
+    param_dtype = _float_dtype(x.array)
+    gamma64, beta64 = (a.astype(param_dtype).astype(np.float64) for a in (gamma, beta))
+    stats = [None if a is None else a.astype(param_dtype).astype(np.float64)
+             for a in (mode.running_mean, mode.running_var)]
+    mode64 = _Mode(mode.usage, *stats)
+    result = _layer_runner(batchnorm_relu_layer_solution)(x64, dout64, gamma64, beta64, mode64)
+    return tuple(np.asarray(r).astype(dtype) for r in result)
+
+
+def _normal(seed: int, shape: tuple[int, int], loc: float = 0.0, scale: float = 1.0,
+            dtype: type = np.float64) -> Given:
+    values = loc + scale * np.random.default_rng(seed).standard_normal(shape)
+    label = "standard normal" if (loc, scale) == (0.0, 1.0) else f"normal({loc:g}, {scale:g}²)"
+    return Given(values.astype(dtype), label)
+
+
+_OUT_HINT = ("forward: x_hat = (x - mean) / sqrt(var + eps) with the batch mean and the "
+             "biased batch variance (np.var, ddof=0) in training mode; out = max(0, gamma * "
+             "x_hat + beta).")
+_DX_HINT = ("the batch mean and variance depend on every x_n, so dx is not gamma * dy / s: "
+            "dx = (N dx_hat - sum(dx_hat) - x_hat sum(dx_hat x_hat)) / (N s), sums over the "
+            "batch, with dx_hat = gamma * dy and dy = dout where y > 0.")
+_DGAMMA_HINT = ("dgamma = sum over the batch of dy * x_hat, where dy = dout * [y > 0] is the "
+                "gradient after the ReLU (not dout itself).")
+_DBETA_HINT = "dbeta = sum over the batch of dy = dout * [y > 0] (the gradient after the ReLU)."
+_RMEAN_HINT = ("training mode: running_mean = (1 - momentum) * running_mean + momentum * "
+               "batch mean (PyTorch's convention: momentum weights the new batch).")
+_RVAR_HINT = ("training mode updates running_var with the UNBIASED batch variance, "
+              "N / (N - 1) times the biased one (np.var(x, axis=0, ddof=1)).")
+_TRAINING_HINTS = {"out": _OUT_HINT, "dx": _DX_HINT, "dgamma": _DGAMMA_HINT,
+                   "dbeta": _DBETA_HINT, "running_mean": _RMEAN_HINT,
+                   "running_var": _RVAR_HINT}
+_EVAL_HINTS = {
+    "out": "evaluation mode normalises with running_mean and running_var, not with the "
+           "statistics of the batch.",
+    "dx": "in evaluation mode the running statistics are constants: dx = gamma * dy / "
+          "sqrt(running_var + eps), with no batch terms.",
+    "dgamma": _DGAMMA_HINT + " In evaluation mode x_hat uses the running statistics.",
+    "dbeta": _DBETA_HINT,
+    "running_mean": "evaluation mode must not change the running statistics.",
+    "running_var": "evaluation mode must not change the running statistics.",
+}
+_KINK = "here y = gamma * x_hat + beta is exactly 0 for two samples: relu'(0) = 0, test y > 0."
+_INT_DOUT = ("dout holds integers; the gradients must be float64: np.where(y > 0, dout, 0.0) "
+             "promotes, dout * mask and np.sum(dout) stay int64.")
+_LATEST = ("backward must use the cache of the latest forward (on x, not on 2x+1): overwrite "
+           "it on every call.")
+_CALLERS_X = ("the caller changed its array x in place after forward: cache NEW arrays "
+              "(x_hat, the mask y > 0), not a reference to the caller's x.")
+_CANCEL = ("a large offset with a tiny spread: compute the variance from x - mean (np.var), "
+           "not as mean(x**2) - mean**2, which cancels; and add eps, as large as the variance.")
+_G3, _B3 = np.array([1.5, 0.5, 2.0]), np.array([0.2, -0.3, 0.0])
+_TRAIN, _EVAL = _Mode("training"), _Mode("evaluation", [1.0, -0.5, 0.0], [0.5, 2.0, 1.0])
+
+BATCHNORM_RELU_LAYER_CASES = (
+    Case((_normal(1, (6, 3), 1.0, 2.0), _normal(2, (6, 3)), _G3, _B3, _TRAIN),
+         hint=_TRAINING_HINTS),
+    Case((Given(np.array([[1.0, 4.0], [2.0, -1.0], [3.0, 0.5], [2.0, 2.5]]),
+                "4 samples, first feature 1, 2, 3, 2"),
+          Given(np.array([[1.0, 2.0], [3.0, -1.0], [-2.0, 0.5], [0.5, 1.5]]), "4 x 2 values"),
+          np.ones(2), np.zeros(2), _TRAIN),
+         hint={**_TRAINING_HINTS, "dx": _KINK, "dgamma": _KINK, "dbeta": _KINK}),
+    Case((_normal(3, (8, 2), 1000.0, 0.003), _normal(4, (8, 2)), np.array([1.0, 2.0]),
+          np.array([0.5, 0.0]), _TRAIN),
+         hint={**_TRAINING_HINTS, "out": _CANCEL, "running_var": _CANCEL}),
+    Case((_normal(9, (6, 3), 2.0, 1.0), _normal(10, (6, 3)), _G3, _B3,
+          _Mode("training, forward on 2x+1, then on x")),
+         hint={**_TRAINING_HINTS, "dx": _LATEST, "dgamma": _LATEST, "dbeta": _LATEST}),
+    Case((_normal(11, (6, 3), 0.0, 2.0), _normal(12, (6, 3)), _G3, _B3,
+          _Mode("training, x changed by the caller after forward")),
+         hint={**_TRAINING_HINTS, "dx": _CALLERS_X, "dgamma": _CALLERS_X}),
+    Case((Given(np.array([[0, 16, 3], [8, 4, 3], [16, 0, 5], [4, 12, 9]]), "pixel counts"),
+          _normal(13, (4, 3)), _G3, _B3, _TRAIN),
+         hint={**_TRAINING_HINTS,
+               "out": "integer x (pixel counts): convert to float64 first; never build a "
+                      "result from np.zeros_like(x), an integer array here."}),
+    Case((_normal(14, (5, 3), 1.0, 2.0),
+          Given(np.array([[3, -2, 1], [4, 0, -1], [-3, 2, 2], [1, 1, -4], [2, -1, 0]]),
+                "integers"), _G3, _B3, _TRAIN),
+         hint={**_TRAINING_HINTS, "dx": _INT_DOUT, "dgamma": _INT_DOUT, "dbeta": _INT_DOUT}),
+    Case((_normal(5, (5, 3), 0.5, 1.5), _normal(6, (5, 3)), _G3, _B3, _EVAL), hint=_EVAL_HINTS),
+    Case((_normal(7, (6, 3), -1.0, 2.0), _normal(8, (6, 3)), _G3, _B3,
+          _Mode("training on 3 batches, then evaluation")),
+         hint={**_EVAL_HINTS,
+               "out": "after training, evaluation mode normalises with the running statistics "
+                      "that training updated (self.running_mean, self.running_var).",
+               "running_mean": _RMEAN_HINT + " Evaluation mode then leaves it alone.",
+               "running_var": _RVAR_HINT + " Evaluation mode then leaves it alone."}),
+)
+
+_FLOAT32 = ("float32 x, dout and parameters: every result (out, the gradients, the running "
+            "statistics) must stay float32.")
+BATCHNORM_RELU_LAYER_CASES_32 = (
+    Case((_normal(15, (6, 3), 1.0, 2.0, np.float32), _normal(16, (6, 3), dtype=np.float32),
+          _G3, _B3, _TRAIN), hint={**_TRAINING_HINTS, "": _FLOAT32}),
+    Case((_normal(17, (5, 3), 0.5, 1.5, np.float32), _normal(18, (5, 3), dtype=np.float32),
+          _G3, _B3, _EVAL), hint={**_EVAL_HINTS, "": _FLOAT32}),
+)
+
+_LAYER = "batchnorm_relu_layer"
+
+
+def _layer_gradient_errors(make_layer: Callable[..., Any]) -> dict[str, float] | None:
+    """Relative errors of the layer's (dx, dgamma, dbeta) against central differences of its
+    own forward, training mode, on an 8x4 batch whose y stays away from the ReLU's kink;
+    None if anything goes wrong."""
+    rng = np.random.default_rng(21)
+    x = 1.0 + 2.0 * rng.standard_normal((8, 4))
+    dout = rng.standard_normal((8, 4))
+    gamma, beta = rng.uniform(0.5, 1.5, 4), rng.uniform(-0.5, 0.5, 4)
+
+    def forward(x_: np.ndarray, gamma_: np.ndarray, beta_: np.ndarray) -> np.ndarray:
+        layer = make_layer(4)
+        layer.gamma, layer.beta = gamma_.copy(), beta_.copy()
+        return np.asarray(layer.forward(x_.copy()), dtype=np.float64)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                layer = make_layer(4)
+                layer.gamma, layer.beta = gamma.copy(), beta.copy()
+                layer.forward(x.copy())
+                analytic = [np.asarray(g, dtype=np.float64)
+                            for g in layer.backward(dout.copy())]
+                numeric = [
+                    numerical_vjp(lambda v: forward(v, gamma, beta), x, dout),
+                    numerical_vjp(lambda v: forward(x, v, beta), gamma, dout),
+                    numerical_vjp(lambda v: forward(x, gamma, v), beta, dout),
+                ]
+                return {name: relative_error(a, n) for name, a, n
+                        in zip(("dx", "dgamma", "dbeta"), analytic, numeric, strict=True)}
+    except Exception:
+        return None
+
+
+def check_batchnorm_relu_layer(layer_class: Any) -> None:
+    """Check the learner's ``BatchNormReLU`` class (pass the class itself); print the verdict.
+
+    Every check builds a fresh layer with ``layer_class(num_features)``, sets ``gamma``,
+    ``beta`` (and, for some checks, the running statistics), uses it in the way the check
+    names, and compares ``out``, ``dx``, ``dgamma``, ``dbeta``, ``running_mean`` and
+    ``running_var`` with the reference; a layer that passes is also gradient-checked.
+    """
+    if not callable(layer_class):
+        line = (f"{_LAYER}: {WRONG} - expected the class, got {format_value(layer_class)}. "
+                "Hint: pass the class itself, check_batchnorm_relu_layer(BatchNormReLU), not "
+                "an instance BatchNormReLU(3).")
+        _print_verdict(_LAYER, line)
+        return
+    run = _layer_runner(layer_class)
+    verdict = _join_passes(_LAYER, [
+        lambda: _verdict(run, batchnorm_relu_layer_reference, BATCHNORM_RELU_LAYER_CASES,
+                         title=_LAYER, rtol=_RTOL, atol=_ATOL, output_names=_LAYER_OUTPUTS),
+        lambda: _verdict(run, batchnorm_relu_layer_reference, BATCHNORM_RELU_LAYER_CASES_32,
+                         title=_LAYER, rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32,
+                         output_names=_LAYER_OUTPUTS),
+    ])
+    if verdict.startswith(f"{_LAYER}: {CORRECT}"):
+        errors = _layer_gradient_errors(layer_class)
+        if errors is not None:
+            listed = ", ".join(f"{name} {err:.0e}" for name, err in errors.items())
+            verdict = (f"{verdict} Gradient check of your layer in training mode (8 x 4 "
+                       f"batch): relative errors {listed}.")
+    _print_verdict(_LAYER, verdict)
+
+
+register(
+    _LAYER,
+    checker=check_batchnorm_relu_layer,
+    solution=batchnorm_relu_layer_solution,
+    hints=(
+        "forward: which mean and variance does each mode use, and which does training mode "
+        "update? What must backward know (x_hat, 1/s, where y > 0, the mode)? backward: "
+        "first the ReLU (dy = dout where y > 0), then the parameters, then dx.",
+        "training: mean = x.mean(0), var = x.var(0); update the running statistics with "
+        "momentum and var * N / (N - 1); x_hat = (x - mean) / sqrt(var + eps); cache x_hat, "
+        "1/s, y > 0 and self.training. backward: dgamma = sum(dy * x_hat, 0), dbeta = "
+        "sum(dy, 0), dx_hat = gamma * dy, and dx from section 2 (evaluation: dx_hat / s).",
+        "dy = np.where(active, dout, 0.0); dx_hat = dy * self.gamma; training: dx = inv_std "
+        "/ n * (n * dx_hat - dx_hat.sum(0) - x_hat * (dx_hat * x_hat).sum(0)); evaluation: "
+        "dx = dx_hat * inv_std; return dx, (dy * x_hat).sum(0), dy.sum(0)",
+    ),
 )
 
 
-def check_batchnorm_backward(candidate: Callable[..., tuple]) -> None:
-    """Check the learner's ``batchnorm_backward(x, dout, gamma, eps=1e-5)``; print one line."""
-    check_function(candidate, batchnorm_backward_solution, BATCHNORM_BACKWARD_CASES,
-                   title="batchnorm_backward", rtol=1e-7, atol=1e-12)
-
-
-# --- running statistics -------------------------------------------------------------
+# --- running statistics (short) -----------------------------------------------------------
 
 
 def update_running_stats_solution(
@@ -107,36 +497,210 @@ def update_running_stats_solution(
 
     The running variance uses the *unbiased* batch variance (``ddof=1``), while
     the normalisation itself uses the biased one. New arrays are returned; the
-    old running statistics are not modified.
+    old running statistics are not modified. Integer ``x`` gives float64.
+
+    >>> update_running_stats_solution(np.array([[1.0, 2.0], [3.0, 6.0]]), np.zeros(2), np.ones(2))
+    (array([0.2, 0.4]), array([1.1, 1.7]))
     """
-    x = as_float_array(x)
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     batch_mean = x.mean(axis=0)
-    batch_var = x.var(axis=0, ddof=1)
-    new_mean = (1.0 - momentum) * np.asarray(running_mean) + momentum * batch_mean
-    new_var = (1.0 - momentum) * np.asarray(running_var) + momentum * batch_var
+    batch_var = x.var(axis=0, ddof=1)  # unbiased: divides by N - 1
+    new_mean = (1 - momentum) * np.asarray(running_mean) + momentum * batch_mean
+    new_var = (1 - momentum) * np.asarray(running_var) + momentum * batch_var
     return new_mean, new_var
 
 
+def _rounded_once(function: Callable[..., tuple]) -> Callable[..., tuple]:
+    """``function`` computed in float64 and rounded once to the dtype of its array inputs."""
+
+    def reference(*args: Any, **kwargs: Any) -> tuple:
+        arrays = [np.asarray(a) for a in args if isinstance(a, np.ndarray)]
+        dtype = _float_dtype(*arrays)
+        args64 = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args]
+        return tuple(np.asarray(r).astype(dtype) for r in function(*args64, **kwargs))
+
+    reference.__signature__ = inspect.signature(function)  # type: ignore[attr-defined]
+    reference.__name__ = function.__name__
+    return reference
+
+
+_MOMENTUM_HINT = ("momentum is the weight of the new batch (PyTorch's convention): "
+                  "(1 - momentum) * old + momentum * batch statistic.")
+_UNBIASED_HINT = ("PyTorch updates running_var with the unbiased batch variance, "
+                  "np.var(x, axis=0, ddof=1), not the biased np.var(x, axis=0).")
+
 RUNNING_STATS_CASES = (
     Case((np.array([[2.0, -1.0], [2.0, -1.0], [2.0, -1.0]]), np.array([0.5, 0.5]), np.ones(2)),
+         {"momentum": 0.1}, hint=_MOMENTUM_HINT),
+    Case((np.random.default_rng(7).normal(3.0, 2.0, (4, 3)), np.zeros(3), np.ones(3)),
          {"momentum": 0.1},
-         hint="momentum is the weight of the new batch (PyTorch's convention): "
-              "(1 - momentum) * old + momentum * batch statistic."),
-    Case((_batch(7, 4, 3, loc=3.0, scale=2.0), np.zeros(3), np.ones(3)), {"momentum": 0.1},
-         hint="PyTorch updates running_var with the unbiased batch variance, "
-              "np.var(x, axis=0, ddof=1), not the biased np.var(x, axis=0)."),
-    Case((_batch(8, 3, 2, loc=-1.0), np.array([1.0, -1.0]), np.array([2.0, 0.5])),
-         {"momentum": 0.25},
-         hint="new = (1 - momentum) * old + momentum * batch, for the mean and the variance."),
+         hint={"running_mean": _MOMENTUM_HINT, "running_var": _UNBIASED_HINT}),
+    Case((np.random.default_rng(8).normal(-1.0, 1.0, (3, 2)), np.array([1.0, -1.0]),
+          np.array([2.0, 0.5])), {"momentum": 0.25},
+         hint={"running_mean": "new = (1 - momentum) * old + momentum * batch mean.",
+               "running_var": "new = (1 - momentum) * old + momentum * unbiased batch "
+                              "variance."}),
     Case((np.array([[1.0, 4.0], [3.0, 0.0]]), np.array([0.5, 0.5]), np.array([1.0, 1.0])),
-         {"momentum": 0.5},
-         hint="with N = 2 the unbiased variance divides by N - 1 = 1."),
+         {"momentum": 0.5}, hint="with N = 2 the unbiased variance divides by N - 1 = 1."),
     Case((np.array([[0, 16], [8, 4], [16, 0]]), np.zeros(2), np.ones(2)), {"momentum": 0.1},
-         hint="integer data (pixel counts) gives float statistics."),
+         hint="integer data (pixel counts) give float64 statistics."),
+    Case((1000.0 + 0.003 * np.random.default_rng(9).standard_normal((8, 2)),
+          np.array([1000.0, 1000.0]), np.array([1e-5, 1e-5])), {"momentum": 0.1},
+         hint={"running_mean": _MOMENTUM_HINT,
+               "running_var": "a large offset with a tiny spread: compute the variance from "
+                              "x - mean (np.var with ddof=1), not as mean(x**2) - mean**2, "
+                              "which cancels."}),
+    Case((np.random.default_rng(10).normal(3.0, 2.0, (6, 3)).astype(np.float32),
+          np.zeros(3, dtype=np.float32), np.ones(3, dtype=np.float32)), {"momentum": 0.1},
+         hint="float32 batch and running statistics: the new statistics stay float32."),
 )
+
+_RUNNING = "update_running_stats"
 
 
 def check_update_running_stats(candidate: Callable[..., tuple]) -> None:
-    """Check ``update_running_stats(x, running_mean, running_var, momentum=0.1)``; print one line."""
-    check_function(candidate, update_running_stats_solution, RUNNING_STATS_CASES,
-                   title="update_running_stats", rtol=1e-10)
+    """Check ``update_running_stats(x, running_mean, running_var, momentum=0.1)``; print it."""
+    reference = _rounded_once(update_running_stats_solution)
+    names = ("running_mean", "running_var")
+    _print_verdict(_RUNNING, _join_passes(_RUNNING, [
+        lambda: _verdict(candidate, reference, RUNNING_STATS_CASES[:-1], title=_RUNNING,
+                         rtol=_RTOL, atol=_ATOL, output_names=names),
+        lambda: _verdict(candidate, reference, RUNNING_STATS_CASES[-1:], title=_RUNNING,
+                         rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32, output_names=names),
+    ]))
+
+
+register(
+    _RUNNING,
+    checker=check_update_running_stats,
+    solution=update_running_stats_solution,
+    hints=(
+        "Two exponential moving averages. Which weight does the new batch get (PyTorch: "
+        "momentum), and which variance goes into the running one?",
+        "mean = x.mean(axis=0), var = x.var(axis=0, ddof=1); new = (1 - momentum) * old + "
+        "momentum * batch value, for both. Return new arrays.",
+        "return ((1 - momentum) * running_mean + momentum * x.mean(0), (1 - momentum) * "
+        "running_var + momentum * x.var(0, ddof=1))",
+    ),
+)
+
+
+# --- folding evaluation-mode BN into the linear layer (short) -----------------------------
+
+
+def fold_batchnorm_solution(
+    W: ArrayLike, b: ArrayLike, gamma: ArrayLike, beta: ArrayLike,
+    running_mean: ArrayLike, running_var: ArrayLike, eps: float = 1e-5,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Fold evaluation-mode batch normalisation into the linear layer before it.
+
+    With :math:`z = xW + b` (one sample per row) and
+    :math:`\mathrm{BN}(z) = \gamma (z - \mu_\text{run}) / \sqrt{\sigma^2_\text{run} + \epsilon}
+    + \beta`, per output feature :math:`j` let :math:`s_j = \gamma_j / \sqrt{\sigma^2_{\text{run},j}
+    + \epsilon}`. Then :math:`\mathrm{BN}(xW + b) = x W' + b'` with
+
+    .. math::
+
+        W'_{ij} = W_{ij}\, s_j, \qquad b'_j = (b_j - \mu_{\text{run},j})\, s_j + \beta_j .
+
+    Shapes: W (D, C), b, gamma, beta, running_mean, running_var (C,). New arrays.
+
+    >>> W, b = np.array([[1.0, 2.0]]), np.array([0.5, 1.0])
+    >>> fold_batchnorm_solution(W, b, np.ones(2), np.zeros(2), np.array([0.5, 0.0]),
+    ...                         np.array([4.0, 1.0]), eps=0.0)
+    (array([[0.5, 2. ]]), array([0., 1.]))
+    """
+    scale = np.asarray(gamma) / np.sqrt(np.asarray(running_var) + eps)  # one factor per column
+    W_folded = np.asarray(W) * scale  # broadcasting scales column j by scale[j]
+    b_folded = (np.asarray(b) - np.asarray(running_mean)) * scale + np.asarray(beta)
+    return W_folded, b_folded
+
+
+def _fold_case(W: list, b: list, gamma: list, beta: list, running_mean: list,
+               running_var: list, dtype: type = np.float64) -> tuple:
+    return tuple(np.array(a, dtype=dtype) for a in (W, b, gamma, beta, running_mean,
+                                                     running_var))
+
+
+_FOLD_HINTS = {
+    "W_folded": "each OUTPUT feature j (column j of W) is scaled by s_j = gamma_j / "
+                "sqrt(running_var_j + eps): W * s, not W * s[:, None].",
+    "b_folded": "b' = (b - running_mean) * s + beta, with the same s as for W.",
+}
+_W3 = [[1.0, -0.5, 2.0], [0.5, 1.5, -1.0], [-2.0, 0.25, 0.5]]
+_SMALL_VAR = ("the running variances here are as small as eps: divide by "
+              "sqrt(running_var + eps), with the eps you are given.")
+
+FOLD_BATCHNORM_CASES = (
+    Case(_fold_case(_W3, [0.1, -0.2, 0.3], [1.5, 0.5, 2.0], [0.2, -0.3, 0.0],
+                    [1.0, -2.0, 0.5], [0.25, 4.0, 1.0]), hint=_FOLD_HINTS),
+    Case(_fold_case([[1.0, 2.0], [-1.0, 0.5], [0.25, -2.0], [3.0, 1.0]], [0.5, -1.0],
+                    [2.0, -1.0], [0.0, 1.0], [3.0, -1.0], [9.0, 0.5]), hint=_FOLD_HINTS),
+    Case(_fold_case(_W3, [0.1, -0.2, 0.3], [1.5, 0.5, 2.0], [0.2, -0.3, 0.0],
+                    [1.0, -2.0, 0.5], [1e-5, 2e-5, 4e-6]),
+         hint={"W_folded": _SMALL_VAR, "b_folded": _SMALL_VAR}),
+    Case(_fold_case(_W3, [0.1, -0.2, 0.3], [1.5, 0.5, 2.0], [0.2, -0.3, 0.0],
+                    [1.0, -2.0, 0.5], [0.25, 4.0, 1.0]), {"eps": 0.1},
+         hint="use the eps you are given (here 0.1), not a fixed 1e-5."),
+)
+FOLD_BATCHNORM_CASES_32 = (
+    Case(_fold_case(_W3, [0.1, -0.2, 0.3], [1.5, 0.5, 2.0], [0.2, -0.3, 0.0],
+                    [1.0, -2.0, 0.5], [0.25, 4.0, 1.0], np.float32),
+         hint="float32 parameters give float32 folded parameters."),
+)
+
+_FOLD = "fold_batchnorm"
+
+
+def check_fold_batchnorm(candidate: Callable[..., tuple]) -> None:
+    """Check ``fold_batchnorm(W, b, gamma, beta, running_mean, running_var, eps=1e-5)``."""
+    reference = _rounded_once(fold_batchnorm_solution)
+    names = ("W_folded", "b_folded")
+    _print_verdict(_FOLD, _join_passes(_FOLD, [
+        lambda: _verdict(candidate, reference, FOLD_BATCHNORM_CASES, title=_FOLD,
+                         rtol=_RTOL, atol=_ATOL, output_names=names, first_input="W"),
+        lambda: _verdict(candidate, reference, FOLD_BATCHNORM_CASES_32, title=_FOLD,
+                         rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32, output_names=names,
+                         first_input="W"),
+    ]))
+
+
+register(
+    _FOLD,
+    checker=check_fold_batchnorm,
+    solution=fold_batchnorm_solution,
+    hints=(
+        "In evaluation mode BN computes gamma * (z - running_mean) / sqrt(running_var + eps) "
+        "+ beta for each feature of z = x W + b: a fixed scale and shift per column. Write "
+        "BN(x W + b) as x W' + b'.",
+        "s = gamma / np.sqrt(running_var + eps) has one entry per output feature (column of "
+        "W). Then W' = W * s and b' = (b - running_mean) * s + beta.",
+        "s = gamma / np.sqrt(running_var + eps); return W * s, (b - running_mean) * s + beta",
+    ),
+)
+
+
+# --- predict, then run --------------------------------------------------------------------
+
+check_relu_gradient_depth15_lecun = question(
+    "relu_gradient_depth15_lecun",
+    options={
+        "a": "about the same: each layer passes the gradient on unchanged",
+        "b": "about 10 times smaller",
+        "c": "about 100 times smaller",
+    },
+    answer="c",
+    explanation=(
+        "with LeCun initialisation (Var W = 1/n_in) a linear layer keeps the mean square of "
+        "the gradient, and the ReLU zeroes it for the inactive half of the units, so every "
+        "layer multiplies its norm by about 1/sqrt(2). Fourteen layers: 2**-7 = 1/128."
+    ),
+    hints=(
+        "Going backwards, what does one ReLU do to the gradient when half of its units are "
+        "inactive? And one linear layer with Var W = 1/n_in?",
+        "Each layer keeps about half of the gradient's mean square: a factor 1/sqrt(2) in its "
+        "norm. From layer 15 down to layer 1 that happens 14 times.",
+    ),
+)
