@@ -6,11 +6,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot is imported anywhere in this process
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from course_lib import activations, plotting  # noqa: E402
+from course_lib import activations, plotting
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,8 @@ def test_plot_activations_draws_registry_values():
     assert_labelled(ax)
     lines = {line.get_label(): line for line in ax.get_lines()}
     for name in ("relu", "sigmoid", "tanh"):
-        np.testing.assert_array_equal(lines[name].get_ydata(), activations.get(name)(np.linspace(-3, 3, 7)))
+        expected = activations.get(name)(np.linspace(-3, 3, 7))
+        np.testing.assert_array_equal(lines[name].get_ydata(), expected)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["relu", "sigmoid", "tanh"]
 
 
@@ -57,7 +58,7 @@ def test_function_and_derivative_grid():
     fig = plotting.plot_function_and_derivative(names, ncols=3)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 4 and len(fig.axes) == 6
-    for ax, name in zip(visible, names):
+    for ax, name in zip(visible, names, strict=True):
         assert ax.get_title() == name
         assert_labelled(ax)
         f_line, df_line = ax.get_lines()[:2]
@@ -65,7 +66,8 @@ def test_function_and_derivative_grid():
         np.testing.assert_array_equal(f_line.get_ydata(), activations.get(name)(x))
         xd = df_line.get_xdata()
         ok = np.isfinite(xd)
-        np.testing.assert_array_equal(df_line.get_ydata()[ok], activations.get(name).derivative(xd[ok]))
+        expected = activations.get(name).derivative(xd[ok])
+        np.testing.assert_array_equal(df_line.get_ydata()[ok], expected)
         # the derivative's line is broken exactly at the kinks
         assert np.count_nonzero(~ok) == len(activations.get(name).kinks)
     legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -84,11 +86,12 @@ def test_function_and_derivative_accepts_a_spec_and_rejects_junk():
 
 
 def test_curves_histograms_heatmap_boundary_are_labelled():
-    fig, axes = plt.subplots(1, 4)
+    _, axes = plt.subplots(1, 4)
     ax = plotting.plot_curves({"a": [3.0, 2.0, 1.0]}, ylabel="loss", ax=axes[0])
     np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2, 3])
     plotting.plot_histograms({"a": np.arange(10.0), "b": np.ones(5)}, ax=axes[1])
-    plotting.plot_heatmap(np.eye(2), xticklabels=["p", "q"], yticklabels=["r", "s"], annotate=True, ax=axes[2])
+    plotting.plot_heatmap(np.eye(2), xticklabels=["p", "q"], yticklabels=["r", "s"],
+                          annotate=True, ax=axes[2])
     assert [t.get_text() for t in axes[2].texts] == ["1.00", "0.00", "0.00", "1.00"]
     X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     y = np.array([0, 0, 1, 1])
@@ -125,7 +128,7 @@ def test_kinks_follow_parameters_when_given():
         kinks={"hard_tanh": (-2.0, 2.0)},
     )
     ax = fig.axes[0]
-    dots = [ln for ln in ax.get_lines() if ln.get_label() == "$f'$ at a kink"][0]
+    dots = next(ln for ln in ax.get_lines() if ln.get_label() == "$f'$ at a kink")
     np.testing.assert_array_equal(dots.get_xdata(), [-2.0, 2.0])
     np.testing.assert_array_equal(dots.get_ydata(), [0.0, 0.0])
     vlines = [ln for ln in ax.get_lines() if ln.get_label() == "kink"]
