@@ -2,8 +2,9 @@ r"""A piecewise activation built from two branches, as first written and repaire
 
 The function joins a quadratic for :math:`x > 0` to a scaled softplus for :math:`x \le 0`.
 
-* :func:`slide6_activation` and :func:`slide6_activation_grad` -- the function exactly as
-  first written, kept *with its two bugs* so that they can be shown and tested:
+* :func:`discontinuous_activation` and :func:`discontinuous_activation_grad` -- the
+  function exactly as first written, kept *with its two bugs* so that they can be shown
+  and tested:
 
   .. math::
 
@@ -39,7 +40,7 @@ in :mod:`course_lib.torch_ref`.
 Examples
 --------
 >>> x = np.array([-1e-9, 0.0, 1e-9, 1000.0])
->>> np.round(slide6_activation(x), 6)  # a jump at 0, NaN at 1000
+>>> np.round(discontinuous_activation(x), 6)  # a jump at 0, NaN at 1000
 array([0.693147, 0.693147, 0.      ,      nan])
 >>> np.round(softplus_quadratic(x), 6)
 array([6.93147000e-01, 6.93147000e-01, 6.93147000e-01, 5.00500693e+05])
@@ -56,8 +57,8 @@ from course_lib.activations import sigmoid
 from course_lib.validation import as_float_array, real
 
 __all__ = [
-    "slide6_activation",
-    "slide6_activation_grad",
+    "discontinuous_activation",
+    "discontinuous_activation_grad",
     "softplus_quadratic",
     "softplus_quadratic_grad",
 ]
@@ -89,7 +90,7 @@ def _limit_at_inf(a: float, half_b: float, slope: bool = False) -> float:
     return math.copysign(math.inf, half_b) if half_b != 0.0 else 0.0
 
 
-def slide6_activation(x: ArrayLike, alpha: float = 0.5, beta: float = 1.0) -> np.ndarray:
+def discontinuous_activation(x: ArrayLike, alpha: float = 0.5, beta: float = 1.0) -> np.ndarray:
     r"""The piecewise activation as first written, bugs included (see the module docstring).
 
     .. math::
@@ -113,10 +114,10 @@ def slide6_activation(x: ArrayLike, alpha: float = 0.5, beta: float = 1.0) -> np
 
     Examples
     --------
-    >>> slide6_activation([-2.0, 0.0, 2.0, 800.0])
+    >>> discontinuous_activation([-2.0, 0.0, 2.0, 800.0])
     array([0.12692801, 0.69314718, 2.        ,        nan])
     """
-    a, b = _parameters(alpha, beta, "slide6_activation()")
+    a, b = _parameters(alpha, beta, "discontinuous_activation()")
     x = as_float_array(x)
     with np.errstate(over="ignore", invalid="ignore"):
         positive_part = a * np.square(x) * (x > 0)
@@ -124,7 +125,9 @@ def slide6_activation(x: ArrayLike, alpha: float = 0.5, beta: float = 1.0) -> np
         return (positive_part + negative_part).astype(x.dtype, copy=False)
 
 
-def slide6_activation_grad(x: ArrayLike, alpha: float = 0.5, beta: float = 1.0) -> np.ndarray:
+def discontinuous_activation_grad(
+    x: ArrayLike, alpha: float = 0.5, beta: float = 1.0
+) -> np.ndarray:
     r"""The derivative as first written, bugs included.
 
     .. math::
@@ -136,10 +139,10 @@ def slide6_activation_grad(x: ArrayLike, alpha: float = 0.5, beta: float = 1.0) 
 
     Examples
     --------
-    >>> slide6_activation_grad([-1e-9, 0.0, 1e-9, 800.0])
+    >>> discontinuous_activation_grad([-1e-9, 0.0, 1e-9, 800.0])
     array([5.e-01, 5.e-01, 1.e-09,    nan])
     """
-    a, b = _parameters(alpha, beta, "slide6_activation_grad()")
+    a, b = _parameters(alpha, beta, "discontinuous_activation_grad()")
     x = as_float_array(x)
     with np.errstate(over="ignore", invalid="ignore"):
         positive_grad = 2 * a * x * (x > 0)

@@ -4,9 +4,9 @@ Importing this module imports torch (``import course_lib`` does not). Everything
 tested against the numpy implementations: values and gradients agree in float64 to a relative
 1e-10.
 
-* :class:`Slide6Function` and :class:`SoftplusQuadraticFunction` -- the piecewise activation
+* :class:`DiscontinuousFunction` and :class:`SoftplusQuadraticFunction` -- the piecewise activation
   of :mod:`course_lib.custom` (as first written, and its C¹ repair) as
-  ``torch.autograd.Function``\ s with hand-written backward passes; :func:`slide6_activation`
+  ``torch.autograd.Function``\ s with hand-written backward passes; :func:`discontinuous_activation`
   and :func:`softplus_quadratic` apply them.
 * :class:`AdaptiveSwish` -- :math:`y = \alpha\, x\, \sigma(\beta x)` as an ``nn.Module`` with
   one trainable ``nn.Parameter`` :math:`\alpha` and one :math:`\beta` per unit, the twin of
@@ -36,17 +36,17 @@ from course_lib.validation import choice, describe, integer, real
 
 __all__ = [
     "AdaptiveSwish",
-    "Slide6Function",
+    "DiscontinuousFunction",
     "SoftplusQuadraticFunction",
     "from_layers",
-    "slide6_activation",
+    "discontinuous_activation",
     "softplus_quadratic",
 ]
 
 _LN2 = math.log(2.0)
 
 
-class Slide6Function(torch.autograd.Function):
+class DiscontinuousFunction(torch.autograd.Function):
     r"""The piecewise activation as first written, bugs included, with its own backward.
 
     .. math::
@@ -58,10 +58,10 @@ class Slide6Function(torch.autograd.Function):
     in float64), and a jump at 0 in value (:math:`\beta\ln 2 \to 0`) and slope
     (:math:`\beta/2 \to 0`). ``torch.autograd.gradcheck`` passes away from 0 and fails when a
     finite-difference step crosses 0. The numpy twin is
-    :func:`course_lib.custom.slide6_activation`.
+    :func:`course_lib.custom.discontinuous_activation`.
 
-    Call it as ``Slide6Function.apply(x, alpha, beta)`` (``alpha``, ``beta`` floats; no
-    gradient for them) or through :func:`slide6_activation`.
+    Call it as ``DiscontinuousFunction.apply(x, alpha, beta)`` (``alpha``, ``beta`` floats; no
+    gradient for them) or through :func:`discontinuous_activation`.
     """
 
     @staticmethod
@@ -81,7 +81,7 @@ class Slide6Function(torch.autograd.Function):
 
 
 class SoftplusQuadraticFunction(torch.autograd.Function):
-    r"""The C¹ repair of :class:`Slide6Function`, with its own backward.
+    r"""The C¹ repair of :class:`DiscontinuousFunction`, with its own backward.
 
     .. math::
 
@@ -127,17 +127,19 @@ def _tensor(x: Any, where: str) -> torch.Tensor:
     return x
 
 
-def slide6_activation(x: torch.Tensor, alpha: float = 0.5, beta: float = 1.0) -> torch.Tensor:
-    """Apply :class:`Slide6Function` (the bugs included) to a floating-point tensor.
+def discontinuous_activation(
+    x: torch.Tensor, alpha: float = 0.5, beta: float = 1.0
+) -> torch.Tensor:
+    """Apply :class:`DiscontinuousFunction` (the bugs included) to a floating-point tensor.
 
     Examples
     --------
-    >>> slide6_activation(torch.tensor([-1e-3, 0.0, 1e-3, 800.0], dtype=torch.float64))
+    >>> discontinuous_activation(torch.tensor([-1e-3, 0.0, 1e-3, 800.0], dtype=torch.float64))
     tensor([6.9265e-01, 6.9315e-01, 5.0000e-07,        nan], dtype=torch.float64)
     """
-    where = "slide6_activation()"
+    where = "discontinuous_activation()"
     alpha, beta = _params(alpha, beta, where)
-    return Slide6Function.apply(_tensor(x, where), alpha, beta)
+    return DiscontinuousFunction.apply(_tensor(x, where), alpha, beta)
 
 
 def softplus_quadratic(x: torch.Tensor, alpha: float = 0.5, beta: float = 1.0) -> torch.Tensor:

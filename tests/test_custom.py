@@ -21,7 +21,7 @@ ALPHA, BETA = 0.5, 1.0
 PARAMS = [(0.5, 1.0), (2.0, 0.3), (0.0, 1.5), (-0.25, 2.0)]
 
 
-def mp_slide6(x: float, alpha: float, beta: float) -> float:
+def mp_discontinuous(x: float, alpha: float, beta: float) -> float:
     x = mpmath.mpf(x)
     if x > 0:
         return float(alpha * x**2)
@@ -53,52 +53,52 @@ GRID = np.concatenate([-np.geomspace(700.0, 1e-6, 60), [0.0], np.geomspace(1e-6,
 
 
 @pytest.mark.parametrize("alpha, beta", PARAMS)
-def test_slide6_values_match_mpmath_where_finite(alpha, beta):
-    got = custom.slide6_activation(GRID, alpha, beta)
-    expected = np.array([mp_slide6(v, alpha, beta) for v in GRID])
+def test_discontinuous_values_match_mpmath_where_finite(alpha, beta):
+    got = custom.discontinuous_activation(GRID, alpha, beta)
+    expected = np.array([mp_discontinuous(v, alpha, beta) for v in GRID])
     # the literal log(1 + exp(x)) loses relative precision for x << 0: compare absolutely too
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
 
-def test_slide6_is_nan_where_exp_overflows_and_finite_below():
+def test_discontinuous_is_nan_where_exp_overflows_and_finite_below():
     for dtype, limit in ((np.float64, np.log(np.finfo(np.float64).max)),
                          (np.float32, np.log(np.finfo(np.float32).max))):
         below = np.array([limit * 0.999, 1.0, 100.0 if dtype == np.float64 else 80.0], dtype)
         above = np.array([limit * 1.001, 1000.0, 1e30], dtype)
-        for f in (custom.slide6_activation, custom.slide6_activation_grad):
+        for f in (custom.discontinuous_activation, custom.discontinuous_activation_grad):
             assert np.all(np.isfinite(f(below))), f.__name__
             assert np.all(np.isnan(f(above))), f.__name__
             assert f(above).dtype == dtype
 
 
-def test_slide6_jumps_at_zero_in_value_and_slope():
+def test_discontinuous_jumps_at_zero_in_value_and_slope():
     h = 1e-12
-    left, at0, right = custom.slide6_activation(np.array([-h, 0.0, h]), ALPHA, BETA)
+    left, at0, right = custom.discontinuous_activation(np.array([-h, 0.0, h]), ALPHA, BETA)
     assert at0 == pytest.approx(BETA * math.log(2), rel=1e-15)
     assert left == pytest.approx(BETA * math.log(2), rel=1e-11)
     assert right == pytest.approx(0.0, abs=1e-20)
-    dleft, dat0, dright = custom.slide6_activation_grad(np.array([-h, 0.0, h]), ALPHA, BETA)
+    dleft, dat0, dright = custom.discontinuous_activation_grad(np.array([-h, 0.0, h]), ALPHA, BETA)
     assert dleft == pytest.approx(BETA / 2, rel=1e-11) and dat0 == BETA / 2
     assert dright == pytest.approx(0.0, abs=1e-11)
 
 
-def test_slide6_grad_matches_finite_differences_away_from_zero():
+def test_discontinuous_grad_matches_finite_differences_away_from_zero():
     x = np.concatenate([np.linspace(-8.0, -0.01, 50), np.linspace(0.01, 8.0, 50)])
-    f = lambda v: custom.slide6_activation(v, 0.7, 1.3)  # noqa: E731
+    f = lambda v: custom.discontinuous_activation(v, 0.7, 1.3)  # noqa: E731
     fd = central_difference(f, x)
-    np.testing.assert_allclose(custom.slide6_activation_grad(x, 0.7, 1.3), fd, rtol=1e-7,
+    np.testing.assert_allclose(custom.discontinuous_activation_grad(x, 0.7, 1.3), fd, rtol=1e-7,
                                atol=1e-9)
     # across the jump a central difference is huge: the check that catches it
     assert abs(central_difference(f, np.array([0.0]))[0]) > 1e5
 
 
-def test_slide6_silences_its_warnings_and_keeps_input():
+def test_discontinuous_silences_its_warnings_and_keeps_input():
     x = np.array([-1000.0, 0.0, 1000.0])
     before = x.copy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        custom.slide6_activation(x)
-        custom.slide6_activation_grad(x)
+        custom.discontinuous_activation(x)
+        custom.discontinuous_activation_grad(x)
     np.testing.assert_array_equal(x, before)
 
 
@@ -174,7 +174,7 @@ def test_softplus_quadratic_float32_is_rounded_float64():
 
 
 def test_dtypes_shapes_and_input_kept():
-    for f in (custom.slide6_activation, custom.slide6_activation_grad,
+    for f in (custom.discontinuous_activation, custom.discontinuous_activation_grad,
               custom.softplus_quadratic, custom.softplus_quadratic_grad):
         ints = np.array([[-2, 0], [1, 3]])
         out = f(ints)
@@ -191,6 +191,6 @@ def test_bad_arguments_raise_clear_errors():
     with pytest.raises(TypeError, match="alpha must be a real number"):
         custom.softplus_quadratic(np.zeros(2), alpha="1")
     with pytest.raises(ValueError, match="beta must be a finite"):
-        custom.slide6_activation(np.zeros(2), beta=np.nan)
+        custom.discontinuous_activation(np.zeros(2), beta=np.nan)
     with pytest.raises(TypeError, match="x must be a real-valued array"):
         custom.softplus_quadratic_grad(np.array(["a"]))

@@ -63,8 +63,8 @@ def answer(capsys, check, given) -> str:
     return " ".join(out.split())
 
 
-def test_question_slide6_value_at_1000(capsys):
-    check = ex.check_slide6_value_at_1000
+def test_question_discontinuous_value_at_1000(capsys):
+    check = ex.check_discontinuous_value_at_1000
     assert "correct" in answer(capsys, check, "c")
     assert "correct" in answer(capsys, check, " C ")
     assert " wrong - you chose (a)" in answer(capsys, check, "a")
@@ -73,7 +73,7 @@ def test_question_slide6_value_at_1000(capsys):
     assert "answer with one of the letters" in answer(capsys, check, "nan")
     assert "answer with one of the letters" in answer(capsys, check, 3)
     # and the answer is what the function really does
-    assert np.isnan(custom.slide6_activation(np.array([1000.0])))[0]
+    assert np.isnan(custom.discontinuous_activation(np.array([1000.0])))[0]
 
 
 def test_question_gradcheck_next_to_jump(capsys):
@@ -85,8 +85,8 @@ def test_question_gradcheck_next_to_jump(capsys):
     assert "answer with one of the letters" in answer(capsys, check, ["a"])
     # and the answer is true: at x = 0.001 the central difference matches the derivative
     x, h = 1e-3, 1e-6
-    fd = (custom.slide6_activation(x + h) - custom.slide6_activation(x - h)) / (2 * h)
-    assert abs(fd - custom.slide6_activation_grad(x)) < 1e-9
+    fd = (custom.discontinuous_activation(x + h) - custom.discontinuous_activation(x - h)) / (2 * h)
+    assert abs(fd - custom.discontinuous_activation_grad(x)) < 1e-9
 
 
 # --- short exercise: C¹ join coefficients -----------------------------------------------------
@@ -178,11 +178,11 @@ def test_c1_stub_in_either_function(capsys):
 
 
 def slide_forward(x):
-    return custom.slide6_activation(x)
+    return custom.discontinuous_activation(x)
 
 
 def slide_backward(x, dout):
-    return dout * custom.slide6_activation_grad(x)
+    return dout * custom.discontinuous_activation_grad(x)
 
 
 def value_matched_only_forward(x):  # f(0) = 0 on both sides, slopes 1/2 and 0
@@ -305,10 +305,10 @@ def test_solutions_print(capsys):
 
 def test_c1_sees_through_masked_arrays(capsys):
     def masked_forward(x):
-        return np.ma.masked_array(custom.slide6_activation(x), mask=True)
+        return np.ma.masked_array(custom.discontinuous_activation(x), mask=True)
 
     def masked_backward(x, dout):
-        return np.ma.masked_array(dout * custom.slide6_activation_grad(x), mask=True)
+        return np.ma.masked_array(dout * custom.discontinuous_activation_grad(x), mask=True)
 
     assert "the value jumps at 0" in c1(capsys, masked_forward, masked_backward)
 

@@ -34,12 +34,12 @@ GRID = np.concatenate([np.linspace(-30.0, 30.0, 601), [-1e-9, 0.0, 1e-9, 700.0, 
 
 
 @pytest.mark.parametrize("alpha, beta", PARAMS)
-def test_slide6_function_matches_numpy_values_and_grads(alpha, beta):
+def test_discontinuous_function_matches_numpy_values_and_grads(alpha, beta):
     x = np.concatenate([GRID, [709.9, 710.0, 1000.0]])  # NaN there on both sides
-    y, dy = values_and_grads(torch_ref.slide6_activation, x, alpha, beta)
-    np.testing.assert_allclose(y, custom.slide6_activation(x, alpha, beta), rtol=1e-10,
+    y, dy = values_and_grads(torch_ref.discontinuous_activation, x, alpha, beta)
+    np.testing.assert_allclose(y, custom.discontinuous_activation(x, alpha, beta), rtol=1e-10,
                                atol=0, equal_nan=True)
-    np.testing.assert_allclose(dy, custom.slide6_activation_grad(x, alpha, beta), rtol=1e-10,
+    np.testing.assert_allclose(dy, custom.discontinuous_activation_grad(x, alpha, beta), rtol=1e-10,
                                atol=0, equal_nan=True)
     assert np.all(np.isnan(y[-3:])) and np.all(np.isnan(dy[-3:]))
 
@@ -58,7 +58,11 @@ def test_float32_agrees_with_numpy_float32():
     x = np.linspace(-50.0, 50.0, 1001).astype(np.float32)
     for fn_t, fn_np, fn_np_grad in (
         (torch_ref.softplus_quadratic, custom.softplus_quadratic, custom.softplus_quadratic_grad),
-        (torch_ref.slide6_activation, custom.slide6_activation, custom.slide6_activation_grad),
+        (
+            torch_ref.discontinuous_activation,
+            custom.discontinuous_activation,
+            custom.discontinuous_activation_grad,
+        ),
     ):
         y, dy = values_and_grads(fn_t, x, 0.5, 1.0)
         assert y.dtype == np.float32
@@ -78,16 +82,16 @@ def test_gradcheck_passes_for_the_c1_function_everywhere():
 
 
 def test_gradcheck_passes_for_the_slide_function_only_away_from_zero():
-    assert _gradcheck(torch_ref.slide6_activation, np.array([-3.0, -0.5, -0.01, 0.01, 2.0]))
+    assert _gradcheck(torch_ref.discontinuous_activation, np.array([-3.0, -0.5, -0.01, 0.01, 2.0]))
     for x0 in (0.0, 1e-7, -1e-7, -5e-7):
-        assert not _gradcheck(torch_ref.slide6_activation, np.array([-1.0, x0, 1.0]))
+        assert not _gradcheck(torch_ref.discontinuous_activation, np.array([-1.0, x0, 1.0]))
 
 
 def test_functions_reject_non_tensors_and_bad_parameters():
     with pytest.raises(TypeError, match=r"x must be a torch\.Tensor"):
         torch_ref.softplus_quadratic(np.zeros(3))
     with pytest.raises(TypeError, match="floating-point tensor"):
-        torch_ref.slide6_activation(torch.zeros(3, dtype=torch.int64))
+        torch_ref.discontinuous_activation(torch.zeros(3, dtype=torch.int64))
     with pytest.raises(TypeError, match="alpha must be a real number"):
         torch_ref.softplus_quadratic(torch.zeros(3), alpha="big")
 

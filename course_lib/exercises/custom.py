@@ -1,6 +1,6 @@
 r"""Exercises on designing a piecewise activation that is continuous and smooth at its junction.
 
-* ``slide6_value_at_1000`` - question: what the literal two-branch formula returns at
+* ``discontinuous_value_at_1000`` - question: what the literal two-branch formula returns at
   :math:`x = 1000` (NaN: the masked-out branch computes :math:`\infty \cdot 0`).
 * ``gradcheck_next_to_jump`` - question: a gradient check at :math:`x = 0.001`, next to the
   jump at 0, passes (its two points lie on one side).
@@ -47,14 +47,14 @@ __all__ = [
     "check_c1_join_coefficients",
     "check_custom_c1_activation",
     "check_gradcheck_next_to_jump",
-    "check_slide6_value_at_1000",
+    "check_discontinuous_value_at_1000",
 ]
 
 
 # --- question: the slide's function at x = 1000 ----------------------------------------------
 
-check_slide6_value_at_1000 = question(
-    "slide6_value_at_1000",
+check_discontinuous_value_at_1000 = question(
+    "discontinuous_value_at_1000",
     options={
         "a": "500000.0, the quadratic branch 0.5 * 1000**2",
         "b": "inf, because exp(1000) overflows",
