@@ -8,8 +8,6 @@ equal to the typed records of the registry, for every registered activation.
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from types import MappingProxyType
 
 import mpmath as mp
@@ -174,9 +172,3 @@ def test_unknown_name_is_refused():
 
 def test_aliases_are_listed_under_their_registered_name():
     assert list(act.property_table(["silu", "relu"]).index) == ["swish", "relu"]
-
-
-def test_import_of_the_package_does_not_load_pandas():
-    code = "import sys, course_lib.activations; print('pandas' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
