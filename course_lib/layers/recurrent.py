@@ -170,10 +170,11 @@ class RNN(_Recurrent):
         da_all = np.empty_like(a_all)
         norms = np.empty(t_len)
         dh_next = np.zeros((n, hs), dtype=x.dtype)
+        slopes = self.spec.derivative(a_all, **self.activation_params)  # every step at once
         for t in range(t_len - 1, -1, -1):
             dh = dout[:, t] + dh_next
             norms[t] = _norm(dh)
-            da = dh * self.spec.derivative(a_all[:, t], **self.activation_params)
+            da = dh * slopes[:, t]
             dh_next = da @ wh_t
             da_all[:, t] = da
         h_prevs = np.concatenate([h_start[:, None], states[:, :-1]], axis=1)
@@ -286,13 +287,14 @@ class GatedRNN(_Recurrent):
         dg_all = np.empty_like(g_all)
         norms = np.empty(t_len)
         dh_next = np.zeros((n, hs), dtype=x.dtype)
+        tanh_slopes, gate_slopes = act.tanh_grad(a_all), act.sigmoid_grad(g_all)  # all steps
         for t in range(t_len - 1, -1, -1):
             dh = dout[:, t] + dh_next
             norms[t] = _norm(dh)
             h_prev = states[:, t - 1] if t > 0 else h_start
             z = gates[:, t]
-            da = dh * z * act.tanh_grad(a_all[:, t])
-            dg = dh * (candidates[:, t] - h_prev) * act.sigmoid_grad(g_all[:, t])
+            da = dh * z * tanh_slopes[:, t]
+            dg = dh * (candidates[:, t] - h_prev) * gate_slopes[:, t]
             dh_next = dh * (1.0 - z) + da @ wh_t + dg @ whz_t
             da_all[:, t], dg_all[:, t] = da, dg
         x2 = x.reshape(-1, d)
