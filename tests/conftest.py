@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from course_lib.exercises import _format
 from course_lib.exercises import help as exercise_help
 
 
 @pytest.fixture(autouse=True)
 def _fresh_hint_state():
-    """Which hint levels a learner has seen changes what a wrong verdict points to next;
-    every test starts as a learner who has seen none."""
+    """Which hint levels a learner has seen changes what a wrong verdict points to next, and
+    show_expected(False) hides expected values; every test starts as a new learner."""
     exercise_help._HINTS_SEEN.clear()
+    _format.FEEDBACK["show_expected"] = True
     yield
     exercise_help._HINTS_SEEN.clear()
+    _format.FEEDBACK["show_expected"] = True

@@ -257,3 +257,22 @@ def test_long_messages_are_cut_but_keep_the_hint(capsys):
 
     line = run(capsys, off, cases=big)
     assert "the hint survives" in line and len(line) < 800
+
+
+def test_expected_values_can_be_hidden(capsys):
+    from course_lib.exercises import show_expected
+
+    def off(x, negative_slope=0.01):
+        return leaky(x, negative_slope) + 1.0
+
+    show_expected(False)
+    try:
+        line = run(capsys, off)
+    finally:
+        show_expected(True)
+    assert line.startswith("leaky_relu: wrong - for x=[-2.0, 0.0, 3.0]")
+    assert "got [-3.0, 1.0, 4.0], which is not the expected value" in line
+    assert "-4.0" not in line  # the expected value stays hidden
+    assert "expected [-4.0, 0.0, 3.0]" in run(capsys, off)
+    with pytest.raises(TypeError, match="show must be True or False"):
+        show_expected("no")

@@ -28,7 +28,14 @@ Topic modules (and the notebook that uses each):
 """
 
 from course_lib.exercises.core import CORRECT, NOT_IMPLEMENTED, WRONG, Case, check_function
-from course_lib.exercises.help import hint, names, question, register, solution
+from course_lib.exercises.help import (
+    hint,
+    names,
+    question,
+    register,
+    show_expected,
+    solution,
+)
 
 __all__ = [
     "Case",
@@ -40,5 +47,6 @@ __all__ = [
     "names",
     "question",
     "register",
+    "show_expected",
     "solution",
 ]

@@ -124,11 +124,22 @@ def layout(text: str, width: int = LINE_WIDTH, max_lines: int = MAX_LINES) -> st
     return "\n".join(lines)
 
 
+#: Learner-facing settings of the checkers (see :func:`course_lib.exercises.show_expected`).
+FEEDBACK = {"show_expected": True}
+
+
+def expected_text(value: Any) -> str:
+    """The expected value for a verdict, or a placeholder when the learner hides it."""
+    return format_value(value) if FEEDBACK["show_expected"] else "(hidden)"
+
+
 def _expected_got(expected: Any, got: Any) -> str:
     """``expected X, got Y``, with all 17 digits when 8 do not show the difference."""
     e, g = format_value(expected), format_value(got)
     if e == g:
         e, g = format_value(expected, digits=17), format_value(got, digits=17)
+    if not FEEDBACK["show_expected"]:
+        return f"got {g}, which is not the expected value"
     return f"expected {e}, got {g}"
 
 

@@ -74,6 +74,7 @@ from course_lib.exercises._format import (
     MAX_LINES,
     _describe_call,
     _expected_got,
+    expected_text,
     format_value,
     layout,
 )
@@ -233,7 +234,7 @@ def _compare(
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
             raise _Verdict(
-                f"expected a numpy array {format_value(expected)}, got a "
+                f"expected a numpy array {expected_text(expected)}, got a "
                 f"{type(got).__name__} {format_value(got)}{where}. Hint: {_HINT_TYPE}"
             )
         if got.dtype != expected.dtype:
@@ -302,7 +303,7 @@ def _compare(
             got = got[()]
         if not isinstance(got, Number) or isinstance(got, (bool, np.bool_)):
             raise _Verdict(
-                f"expected the number {format_value(expected)}, got a {type(got).__name__} "
+                f"expected the number {expected_text(expected)}, got a {type(got).__name__} "
                 f"{format_value(got)}{where}. Hint: return a single number."
             )
         if not (got == expected or np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)):
@@ -427,13 +428,13 @@ def _verdict_line(
             )
         if exc is not None:
             return prefix + (
-                f"expected {format_value(expected)}, but your code raised "
+                f"expected {expected_text(expected)}, but your code raised "
                 f"{type(exc).__name__}: {exc}. Hint: {_HINT_EXCEPTION}"
             )
         if warning is not None:
             msg = f"{warning.category.__name__}: {warning.message}"
             return prefix + (
-                f"expected {format_value(expected)}, but your code warned {msg}. "
+                f"expected {expected_text(expected)}, but your code warned {msg}. "
                 f"Hint: {_HINT_WARNING} {_general_hint(case.hint)}"
             )
         changed = _first_changed_input(reference, args_before, args, kwargs_before, kwargs)

@@ -12,7 +12,9 @@ A learner asks, in a cell of their own::
     hint("relu_layer")        # level 1; hint("relu_layer", 2) for the next
     solution("relu_layer")    # the reference solution's source
 
-A checker's "wrong" verdict names the next hint level the learner has not seen yet.
+A checker's "wrong" verdict names the next hint level the learner has not seen yet;
+``show_expected(False)`` hides the expected values in verdicts (the failing input and your
+result are still shown).
 
 Examples
 --------
@@ -40,7 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from course_lib.exercises._format import layout
+from course_lib.exercises._format import FEEDBACK, layout
 from course_lib.validation import choice, integer
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "names",
     "hint",
     "solution",
+    "show_expected",
     "stuck_text",
 ]
 
@@ -144,6 +147,17 @@ def hint(name: str, level: int = 1) -> None:
     level = integer(level, "level", where="hint()", minimum=1, maximum=len(record.hints))
     _HINTS_SEEN[name] = max(_HINTS_SEEN.get(name, 0), level)
     _print_wrapped(f"{name}, hint {level} of {len(record.hints)}: {record.hints[level - 1]}")
+
+
+def show_expected(show: bool = True) -> None:
+    """Show (the default) or hide the expected values in the checkers' verdicts.
+
+    Hidden, a wrong verdict still says which input failed and what your code returned,
+    but not what it should have returned: for learners who want to find it themselves.
+    """
+    if not isinstance(show, bool):
+        raise TypeError(f"show_expected(): show must be True or False; got {show!r}")
+    FEEDBACK["show_expected"] = show
 
 
 def stuck_text(name: str) -> str:
