@@ -12,7 +12,8 @@ directory set to the notebook's folder and the environment of
 :func:`kernel_environment`, which the pytest plugin :mod:`course_lib.nbval_env` also
 applies to the kernels nbval starts. Cell timings are not recorded, consecutive stream
 outputs of a cell (a kernel flushes a slowly printing cell's stdout in several pieces)
-are merged into one, and widget views and state (random ids) are dropped, so running the
+are merged into one, widget views and state (random ids) are dropped, and a first line
+``# NBVAL_IGNORE_OUTPUT`` becomes the cell tag ``nbval-ignore-output``, so running the
 command twice with no change in between leaves the files byte-identical. A notebook
 whose cell raises is not written, and the command exits with status 1.
 """
@@ -101,6 +102,27 @@ def drop_widget_state(nb: Any) -> Any:
 
 
 IGNORED = "NBVAL_IGNORE_OUTPUT"
+IGNORED_TAG = "nbval-ignore-output"
+
+
+def markers_to_tags(nb: Any) -> Any:
+    """Turn a code cell's first line ``# NBVAL_IGNORE_OUTPUT`` into the cell tag
+    ``nbval-ignore-output``, in place: nbval reads either, and a learner then sees no
+    testing marker in the code. Returns ``nb``."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        first, _, rest = cell.source.partition("\n")
+        if first.strip() == f"# {IGNORED}":
+            cell.source = rest
+            tags = cell.metadata.setdefault("tags", [])
+            if IGNORED_TAG not in tags:
+                tags.append(IGNORED_TAG)
+    return nb
+
+
+def _ignored(cell: Any) -> bool:
+    return IGNORED in cell.source or IGNORED_TAG in cell.metadata.get("tags", [])
 
 
 def _source_hash(source: str) -> str:
@@ -117,7 +139,7 @@ def keep_ignored_outputs(old: Any, new: Any) -> Any:
     """
     before = {c.get("id"): c for c in old.cells if c.cell_type == "code"}
     for cell in new.cells:
-        if cell.cell_type != "code" or IGNORED not in cell.source:
+        if cell.cell_type != "code" or not _ignored(cell):
             continue
         digest = _source_hash(cell.source)
         previous = before.get(cell.get("id"))
@@ -150,8 +172,8 @@ def execute_notebook(path: Path, timeout: int = 600, retime: bool = False) -> fl
             return self.km
 
     path = Path(path).resolve()
-    nb = nbformat.read(path, as_version=4)
-    stored = nbformat.read(path, as_version=4)
+    nb = markers_to_tags(nbformat.read(path, as_version=4))
+    stored = markers_to_tags(nbformat.read(path, as_version=4))
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     client = CurrentEnvClient(
         nb,

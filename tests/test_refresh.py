@@ -158,3 +158,14 @@ def test_an_edited_timing_cell_gets_new_outputs(tmp_path):
     nbformat.write(nb, path)
     assert refresh.main([str(path)]) == 0
     assert nbformat.read(path, as_version=4).cells[0].outputs[0].text == "edited\n"
+
+
+def test_an_ignore_marker_becomes_a_cell_tag_and_still_keeps_the_timing(tmp_path):
+    path = _notebook(tmp_path / "01_timing.ipynb", TIMING)
+    assert refresh.main([str(path)]) == 0
+    cell = nbformat.read(path, as_version=4).cells[0]
+    assert not cell.source.startswith("# NBVAL")
+    assert cell.metadata.tags == ["nbval-ignore-output"]
+    first = path.read_bytes()
+    assert refresh.main([str(path)]) == 0
+    assert path.read_bytes() == first

@@ -225,7 +225,8 @@ def slider(plot: Callable[..., Figure], **controls: Any) -> None:
             cls = ipywidgets.IntSlider if all(isinstance(v, int) for v in spec) else (
                 ipywidgets.FloatSlider)
             widgets[key] = cls(min=low, max=high, step=step, value=start, description=key,
-                               continuous_update=False)
+                               continuous_update=False, style={"description_width": "initial"},
+                               layout={"width": "28em"})
         else:
             fixed[key] = spec
 
