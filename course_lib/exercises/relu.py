@@ -309,24 +309,9 @@ register(
 )
 
 
-def _laid_out(check: Callable[[Any], None]) -> Callable[[Any], None]:
-    """A question's checker whose verdict is wrapped like every other verdict (< 90 columns)."""
-
-    def checked(answer: Any = None) -> None:
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            check(answer)
-        print(layout(buffer.getvalue()))
-
-    checked.__name__ = check.__name__
-    checked.__doc__ = check.__doc__
-    checked.options = check.options  # type: ignore[attr-defined]
-    return checked
-
-
 # --- predict, then run ------------------------------------------------------------------
 
-check_dead_relu_bias_minus3 = _laid_out(question(
+check_dead_relu_bias_minus3 = question(
     "dead_relu_bias_minus3",
     options={
         "a": "about as accurate as the healthy network: training moves the biases back up",
@@ -346,4 +331,4 @@ check_dead_relu_bias_minus3 = _laid_out(question(
         "a unit whose pre-activation is negative has slope 0: it passes no gradient to its "
         "weights or its bias. What can then move the bias back up?",
     ),
-))
+)

@@ -26,15 +26,13 @@ Used by: 04_stable_sigmoid.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.exercises.core import Case, check_function, layout
+from course_lib.exercises.core import Case, check_function
 from course_lib.exercises.help import question, register
 
 __all__ = [
@@ -226,24 +224,9 @@ register(
 )
 
 
-def _laid_out(check: Callable[[Any], None]) -> Callable[[Any], None]:
-    """A question's checker whose verdict is wrapped like every other verdict (< 90 columns)."""
-
-    def checked(answer: Any = None) -> None:
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            check(answer)
-        print(layout(buffer.getvalue()))
-
-    checked.__name__ = check.__name__
-    checked.__doc__ = check.__doc__
-    checked.options = check.options  # type: ignore[attr-defined]
-    return checked
-
-
 # --- predict, then run ------------------------------------------------------------------
 
-check_sigmoid_depth_gain8 = _laid_out(question(
+check_sigmoid_depth_gain8 = question(
     "sigmoid_depth_gain8",
     options={
         "a": "by a factor of 1/4 per layer or more: sigma' <= 1/4 caps every layer",
@@ -264,4 +247,4 @@ check_sigmoid_depth_gain8 = _laid_out(question(
         "larger weights multiply the gradient by more, but they also make |z| larger, and "
         "sigma'(z) falls fast away from 0. Neither effect wins completely.",
     ),
-))
+)
