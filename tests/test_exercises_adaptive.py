@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import answer, stub, verdict
 
 from course_lib.exercises import adaptive as ex
 from course_lib.layers import AdaptiveSwish
@@ -62,17 +62,6 @@ def test_mse_solution_matches_library_and_torch_and_keeps_target():
 
 
 # --- question -------------------------------------------------------------------------------
-
-
-def answer(capsys, check, given) -> str:
-    """A question's verdict: returns None, nothing on stderr, at most 8 lines under 90
-    characters; folded onto one line."""
-    assert check(given) is None
-    out, err = capsys.readouterr()
-    lines = out.splitlines()
-    assert err == "" and 1 <= len(lines) <= 8, (out, err)
-    assert all(len(line) < 90 for line in lines), out
-    return " ".join(out.split())
 
 
 def test_question_adaptive_vs_fixed(capsys):

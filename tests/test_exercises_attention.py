@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import answer, stub, verdict
 
 from course_lib.activations import softmax
 from course_lib.exercises import attention
@@ -396,14 +396,6 @@ def test_max_attention_weight_rejects_typical_mistakes(capsys, candidate, expect
 
 
 # --- the question ---------------------------------------------------------------------------
-
-
-def answer(capsys, check, given):
-    """A question's verdict: printed on stdout, nothing on stderr, None returned."""
-    assert check(given) is None
-    out, err = capsys.readouterr()
-    assert err == "" and out.endswith("\n"), (out, err)
-    return " ".join(out.split())
 
 
 def test_question_attention_tanh_entropy(capsys):

@@ -7,7 +7,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from exercise_helpers import stub, verdict
+from exercise_helpers import answer, stub, verdict
 
 from course_lib import custom
 from course_lib.exercises import custom as ex
@@ -50,17 +50,6 @@ def test_c1_activation_solution_is_celu_and_c1():
 
 
 # --- question -------------------------------------------------------------------------------
-
-
-def answer(capsys, check, given) -> str:
-    """A question's verdict: returns None, nothing on stderr, at most 8 lines under 90
-    characters; folded onto one line."""
-    assert check(given) is None
-    out, err = capsys.readouterr()
-    lines = out.splitlines()
-    assert err == "" and 1 <= len(lines) <= 8, (out, err)
-    assert all(len(line) < 90 for line in lines), out
-    return " ".join(out.split())
 
 
 def test_question_discontinuous_value_at_1000(capsys):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_helpers import stub, verdict
+from exercise_helpers import answer, stub, verdict
 
 from course_lib import activations as act
 from course_lib.exercises.gated import (
@@ -359,14 +359,6 @@ def test_stable_softplus_rejects_typical_mistakes(capsys, candidate, expected_in
 
 
 # --- the question ----------------------------------------------------------------------------
-
-
-def answer(capsys, check, given):
-    """A question's verdict: printed on stdout, nothing on stderr, None returned."""
-    assert check(given) is None
-    out, err = capsys.readouterr()
-    assert err == "" and out.endswith("\n"), (out, err)
-    return " ".join(out.split())
 
 
 def test_question_autoencoder_output_mismatch(capsys):
