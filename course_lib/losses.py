@@ -82,6 +82,23 @@ class _Loss:
     def forward(self, prediction: ArrayLike, target: ArrayLike) -> float:  # pragma: no cover
         raise NotImplementedError
 
+    def _same_shape_pair(
+        self, prediction: ArrayLike, target: ArrayLike
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Prediction and target as float arrays of one non-empty shape (target in the
+        prediction's dtype), or a clear error naming the argument."""
+        where = f"{type(self).__name__}.forward()"
+        pred = as_float_array(prediction, "prediction", where=where)
+        tgt = as_float_array(target, "target", where=where)
+        if tgt.shape != pred.shape:
+            raise ValueError(
+                f"{where}: target must have the shape of the prediction, {pred.shape}; "
+                f"got {tgt.shape}"
+            )
+        if pred.size == 0:
+            raise ValueError(f"{where}: prediction must not be empty; got shape {pred.shape}")
+        return pred, tgt.astype(pred.dtype, copy=False)
+
     def _require_cache(self) -> Any:
         if self._cache is None:
             raise RuntimeError(
@@ -120,17 +137,8 @@ class MSELoss(_Loss):
 
     def forward(self, prediction: ArrayLike, target: ArrayLike) -> float:
         """Mean squared error of ``prediction`` against ``target``, as a Python float."""
-        where = "MSELoss.forward()"
-        pred = as_float_array(prediction, "prediction", where=where)
-        tgt = as_float_array(target, "target", where=where)
-        if tgt.shape != pred.shape:
-            raise ValueError(
-                f"{where}: target must have the shape of the prediction, {pred.shape}; "
-                f"got {tgt.shape}"
-            )
-        if pred.size == 0:
-            raise ValueError(f"{where}: prediction must not be empty; got shape {pred.shape}")
-        diff = pred - tgt.astype(pred.dtype, copy=False)
+        pred, tgt = self._same_shape_pair(prediction, target)
+        diff = pred - tgt
         self._cache = diff
         return float(np.mean(np.square(diff, dtype=np.float64)))
 
@@ -226,17 +234,7 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, prediction: ArrayLike, target: ArrayLike) -> float:
         """Mean binary cross-entropy of the logits ``prediction`` against ``target``."""
-        where = "BCEWithLogitsLoss.forward()"
-        logits = as_float_array(prediction, "prediction", where=where)
-        tgt = as_float_array(target, "target", where=where)
-        if tgt.shape != logits.shape:
-            raise ValueError(
-                f"{where}: target must have the shape of the prediction, {logits.shape}; "
-                f"got {tgt.shape}"
-            )
-        if logits.size == 0:
-            raise ValueError(f"{where}: prediction must not be empty; got shape {logits.shape}")
-        tgt = tgt.astype(logits.dtype, copy=False)
+        logits, tgt = self._same_shape_pair(prediction, target)
         self._cache = (logits, tgt)
         per_element = np.logaddexp(logits, 0.0) - tgt * logits
         return float(np.mean(per_element, dtype=np.float64))
