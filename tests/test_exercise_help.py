@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from course_lib import exercises
@@ -99,3 +100,28 @@ def test_numeric_questions_accept_answers_within_the_tolerance(capsys):
             assert capsys.readouterr().out.startswith(f"test_only_number: {start}"), given
     finally:
         exercise_help._REGISTRY.pop("test_only_number", None)
+
+
+GARBAGE = (None, 3, "relu", [1.0, 2.0], lambda *a, **k: None, lambda *a, **k: 1 / 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_checker_gives_a_verdict_for_garbage_and_never_raises(name, capsys):
+    record = exercise_help._REGISTRY[name]
+    n_args = len(record.checker_args) if record.checker_args is not None else 1
+    for garbage in GARBAGE:
+        record.checker(*([garbage] * n_args))
+        out, err = capsys.readouterr()
+        assert err == ""
+        first = out.splitlines()[0]
+        assert re.match(rf"{re.escape(name)}: (wrong|not answered yet)\b", first), (garbage, out)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_solution_is_accepted_under_seterr_raise(name, capsys):
+    old = np.seterr(all="raise")
+    try:
+        exercise_help._REGISTRY[name].check_solution()
+    finally:
+        np.seterr(**old)
+    assert re.match(rf"{re.escape(name)}: correct\b", capsys.readouterr().out)
