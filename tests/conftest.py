@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import portability
 import pytest
 
 from course_lib.exercises import _format
@@ -17,3 +18,13 @@ def _fresh_hint_state():
     yield
     exercise_help._HINTS_SEEN.clear()
     _format.FEEDBACK["show_expected"] = True
+
+
+def pytest_collection_modifyitems(items):
+    """The notebook-portability checks run last (see ``tests/portability.py``)."""
+    portability.collection_modifyitems(items)
+
+
+def pytest_collection_finish(session):
+    """Start the background notebook runs under other CPU kernels."""
+    portability.collection_finish(session)
