@@ -9,9 +9,10 @@ CPU with AVX2 has:
 
 * ``sandybridge-generic``: OpenBLAS's AVX kernel (``OPENBLAS_CORETYPE=Sandybridge``),
   PyTorch's baseline kernels (``ATEN_CPU_CAPABILITY=default``), numba compiling for a
-  generic x86-64 (``NUMBA_CPU_NAME=generic``);
-* ``haswell``: OpenBLAS's AVX2 kernel (``OPENBLAS_CORETYPE=Haswell``) and PyTorch's AVX2
-  kernels (``ATEN_CPU_CAPABILITY=avx2``).
+  generic x86-64 (``NUMBA_CPU_NAME=generic``), numpy's baseline loops (its dispatched
+  SIMD targets disabled through ``NPY_DISABLE_CPU_FEATURES``);
+* ``haswell``: OpenBLAS's AVX2 kernel (``OPENBLAS_CORETYPE=Haswell``), PyTorch's AVX2
+  kernels (``ATEN_CPU_CAPABILITY=avx2``) and numpy's AVX2 loops (``X86_V3``).
 
 Both run with one thread (the main run uses the machine's default), which also checks
 that no stored output depends on the thread count. The checks live in
@@ -64,16 +65,29 @@ ONE_THREAD = {
     "NUMBA_NUM_THREADS": "1",
 }
 
+def _numpy_targets(*, keep: tuple[str, ...]) -> str:
+    """numpy's dispatched SIMD targets present on this CPU, other than ``keep``.
+
+    ``NPY_DISABLE_CPU_FEATURES`` set to them makes numpy use its loops for a lesser CPU:
+    its own float64 ``exp``/``log`` on AVX-512 round differently from the scalar ones.
+    """
+    module = np._core._multiarray_umath
+    found = module.__cpu_features__
+    return " ".join(t for t in module.__cpu_dispatch__ if found.get(t) and t not in keep)
+
+
 ENVIRONMENTS: dict[str, dict[str, str]] = {
     "sandybridge-generic": {
         "OPENBLAS_CORETYPE": "Sandybridge",
         "ATEN_CPU_CAPABILITY": "default",
         "NUMBA_CPU_NAME": "generic",
+        "NPY_DISABLE_CPU_FEATURES": _numpy_targets(keep=()),
         **ONE_THREAD,
     },
     "haswell": {
         "OPENBLAS_CORETYPE": "Haswell",
         "ATEN_CPU_CAPABILITY": "avx2",
+        "NPY_DISABLE_CPU_FEATURES": _numpy_targets(keep=("X86_V3",)),
         **ONE_THREAD,
     },
 }
