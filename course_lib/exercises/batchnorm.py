@@ -48,7 +48,8 @@ from course_lib.exercises._layer_checks import (
     _print_verdict,
     _verdict,
 )
-from course_lib.exercises.core import CORRECT, WRONG, Case, format_value
+from course_lib.exercises._verdict import CORRECT_STATUS, make_verdict
+from course_lib.exercises.core import WRONG, Case, format_value
 from course_lib.exercises.help import question, register
 from course_lib.gradcheck import numerical_vjp, relative_error
 
@@ -314,12 +315,13 @@ def check_batchnorm_relu_layer(layer_class: Any) -> None:
                          title=_LAYER, rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32,
                          output_names=_LAYER_OUTPUTS),
     ])
-    if verdict.startswith(f"{_LAYER}: {CORRECT}"):
+    if verdict.status == CORRECT_STATUS:
         errors = _layer_gradient_errors(layer_class)
         if errors is not None:
             listed = ", ".join(f"{name} {err:.0e}" for name, err in errors.items())
-            verdict = (f"{verdict} Gradient check of your layer in training mode (8 x 4 "
-                       f"batch): relative errors {listed}.")
+            verdict = make_verdict(_LAYER, CORRECT_STATUS, (
+                f"{verdict.finding} Gradient check of your layer in training mode (8 x 4 "
+                f"batch): relative errors {listed}."))
     _print_verdict(_LAYER, verdict)
 
 

@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from course_lib.exercises._format import FEEDBACK, layout
+from course_lib.exercises._format import FEEDBACK
 from course_lib.validation import choice, integer
 
 __all__ = [
@@ -212,7 +212,10 @@ def question(
         raise ValueError(f"question({name!r}): a numeric question needs rtol")
 
     def check(learner_answer: Any = None) -> None:
-        print(layout(_question_verdict(name, learner_answer, answer, explanation, options, rtol)))
+        from course_lib.exercises._verdict import report, verdict_from_line
+
+        line = _question_verdict(name, learner_answer, answer, explanation, options, rtol)
+        report(verdict_from_line(name, line))
 
     check.options = options  # type: ignore[attr-defined]
     check.__name__ = f"check_{name}"
