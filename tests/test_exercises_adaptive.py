@@ -294,7 +294,7 @@ def mse_wrong_sign(prediction, target):
     "candidate, expected_in_line",
     [
         (mse_broadcasting, "broadcasts to (6, 6)"),
-        (mse_sum, "in loss"),
+        (mse_sum, "loss:"),
         (mse_no_factor_two, "its gradient is 2 *"),
         (mse_rows_only, "M counts every element"),
         (mse_mutates_target, "modified its input"),

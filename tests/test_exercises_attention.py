@@ -219,13 +219,13 @@ def integer_output(scores, mask):
         (normalise_over_axis0, "divide by the sum over the row"),
         (two_d_only, "batched scores (N, T, T)"),
         (forces_float64, "float32 in must give float32 out"),
-        (masks_in_place, "your code modified its input"),
-        (integer_output, "expected dtype float64, got int64"),
+        (masks_in_place, "modified its input"),
+        (integer_output, "dtype int64, expected float64"),
     ],
 )
 def test_masked_softmax_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, check_masked_softmax, candidate)
-    assert line.startswith("masked_softmax: wrong - for scores=")
+    assert line.startswith("masked_softmax: wrong - ")
     assert expected_in_line in line
 
 
@@ -305,18 +305,18 @@ def one_row_only(probs, dout):
     [
         (diagonal_only, "not just g_j * p_j * (1 - p_j)"),
         (sums_over_batch, "ds_j = p_j * (g_j - sum_i g_i p_i)"),
-        (forgets_keepdims, "but your code raised ValueError"),
+        (forgets_keepdims, "raised ValueError"),
         (flipped_sign, "ds_j = p_j * (g_j - sum_i g_i p_i)"),
         (forgets_probs_factor, "ds_j = p_j * (g_j - sum_i g_i p_i)"),
-        (subtracts_in_place, "your code modified its input (dout was"),
-        (integer_buffer, "expected dtype float64, got int64"),
+        (subtracts_in_place, "modified its input dout"),
+        (integer_buffer, "dtype int64, expected float64"),
         (backward_forces_float64, "float32 in must give float32 out"),
-        (one_row_only, "but your code raised ValueError"),
+        (one_row_only, "raised ValueError"),
     ],
 )
 def test_masked_softmax_backward_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, check_masked_softmax_backward, candidate)
-    assert line.startswith("masked_softmax_backward: wrong - for probs=")
+    assert line.startswith("masked_softmax_backward: wrong - ")
     assert expected_in_line in line
 
 
@@ -386,12 +386,12 @@ def returns_text(d, t):
         (uniform, "the best key scores +sqrt(d)"),
         (always_one, "the best key scores +sqrt(d)"),
         (ignores_t, "the t - 1 others -sqrt(d)"),
-        (returns_text, "Hint: return a single number"),
+        (returns_text, "expected a number"),
     ],
 )
 def test_max_attention_weight_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, check_max_attention_weight, candidate)
-    assert line.startswith("max_attention_weight: wrong - for d=")
+    assert line.startswith("max_attention_weight: wrong - ")
     assert expected_in_line in line
 
 

@@ -197,17 +197,17 @@ def first_image_only(x, weight, bias, padding=0):
         (padding_on_one_side, "on EVERY side"),
         (first_channel_only, "every filter sums over all C input channels"),
         (channels_last_in_rows, "in the order of weight[f].ravel()"),
-        (nhwc_output, "expected shape (1, 1, 2, 2), got shape (1, 2, 2, 1)"),
-        (forces_float64, "expected dtype float32, got float64"),
-        (integer_buffer, "expected dtype float64, got int64"),
-        (ignores_padding, "expected shape (2, 3, 5, 5), got shape (2, 3, 3, 3)"),
-        (one_too_small, "expected shape (1, 1, 2, 2), got shape (1, 1, 1, 1)"),
-        (first_image_only, "expected shape (2, 4, 3, 4), got shape (1, 4, 3, 4)"),
+        (nhwc_output, "shape (1, 2, 2, 1), expected (1, 1, 2, 2)"),
+        (forces_float64, "dtype float64, expected float32"),
+        (integer_buffer, "dtype int64, expected float64"),
+        (ignores_padding, "shape (2, 3, 3, 3), expected (2, 3, 5, 5)"),
+        (one_too_small, "shape (1, 1, 1, 1), expected (1, 1, 2, 2)"),
+        (first_image_only, "shape (1, 4, 3, 4), expected (2, 4, 3, 4)"),
     ],
 )
 def test_conv2d_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, conv.check_conv2d_forward_im2col, candidate)
-    assert line.startswith("conv2d_forward_im2col: wrong - for x="), line
+    assert line.startswith("conv2d_forward_im2col: wrong - "), line
     assert expected_in_line in line, line
 
 
@@ -249,20 +249,20 @@ def test_output_size_accepts_other_correct_styles(capsys, candidate):
         (lambda size, kernel_size, stride=1, padding=0:
             size + 2 * padding - kernel_size + 1, "moves s pixels at a time"),
         (lambda size, kernel_size, stride=1, padding=0:
-            (size + 2 * padding - kernel_size) / stride + 1, "round DOWN"),
+            (size + 2 * padding - kernel_size) / stride + 1, "expected an int"),
         (lambda size, kernel_size, stride=1, padding=0:
             math.ceil((size + 2 * padding - kernel_size) / stride) + 1, "round DOWN"),
         (lambda size, kernel_size, stride=1, padding=0: size - kernel_size + 1,
             "on BOTH sides"),
         (lambda size, kernel_size, stride=1, padding=0: str(size - kernel_size + 1),
-            "expected the number 6, got a str"),
+            "returned a str"),
         (lambda size, kernel_size, stride=1, padding=0: size // stride,
             "expected 6, got 8"),
     ],
 )
 def test_output_size_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, conv.check_conv_output_size, candidate)
-    assert line.startswith("conv_output_size: wrong - for size="), line
+    assert line.startswith("conv_output_size: wrong - "), line
     assert expected_in_line in line, line
 
 
@@ -333,17 +333,17 @@ def pools_over_channels_too(x, kernel_size):
 @pytest.mark.parametrize(
     "candidate, expected_in_line",
     [
-        (overlapping_windows, "expected shape (1, 1, 2, 2), got shape (1, 1, 3, 3)"),
+        (overlapping_windows, "shape (1, 1, 3, 3), expected (1, 1, 2, 2)"),
         (running_max_from_zero, "not from 0"),
         (average_pooling, "the maximum of one 2x2 block"),
-        (reshape_without_cropping, "run your function on this input yourself"),
-        (float64_always, "expected dtype float32, got float64"),
+        (reshape_without_cropping, "raised ValueError"),
+        (float64_always, "dtype float64, expected float32"),
         (pools_over_channels_too, "pool each channel on its own"),
     ],
 )
 def test_maxpool_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, conv.check_maxpool2d_forward, candidate)
-    assert line.startswith("maxpool2d_forward: wrong - for x="), line
+    assert line.startswith("maxpool2d_forward: wrong - "), line
     assert expected_in_line in line, line
 
 

@@ -184,10 +184,10 @@ def mish_tanh_by_exp(x):
         (mish_naive, "overflow encountered in exp"),
         (mish_log1p_exp, "overflow encountered in exp"),
         (mish_clipped, "do not clip x"),
-        (mish_forced_float64, "expected dtype float32, got float64"),
-        (mish_int_truncated, "expected dtype float64, got int64"),
-        (mish_in_place, "your code modified its input"),
-        (mish_1d_only, "for x=[[-80.0, -20.0, -1.0, 0.0], [1.0, 20.0, 100.0, 1000.0]]"),
+        (mish_forced_float64, "dtype float64, expected float32"),
+        (mish_int_truncated, "dtype int64, expected float64"),
+        (mish_in_place, "modified its input"),
+        (mish_1d_only, "raised ValueError"),
         (mish_without_x, "expected"),
         (mish_in_float32, "expected"),
         (mish_relu_softplus, "mish(x) = x * tanh(softplus(x))"),
@@ -196,7 +196,7 @@ def mish_tanh_by_exp(x):
 )
 def test_stable_mish_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, deep.check_stable_mish, candidate)
-    assert line.startswith("stable_mish: wrong - for x="), line
+    assert line.startswith("stable_mish: wrong - "), line
     assert expected_in_line in line, line
     assert "Stuck? hint('stable_mish', 1)" in line
 
@@ -290,16 +290,16 @@ def grad_finite_difference(x):
         (grad_no_product_rule, "product rule"),
         (grad_no_sigmoid, "product rule"),
         (grad_sign_error, "product rule"),
-        (grad_forced_float64, "expected dtype float32, got float64"),
-        (grad_int_truncated, "expected dtype float64, got int64"),
-        (grad_in_place, "your code modified its input"),
-        (grad_1d_only, "for x=[[-80.0"),
+        (grad_forced_float64, "dtype float64, expected float32"),
+        (grad_int_truncated, "dtype int64, expected float64"),
+        (grad_in_place, "modified its input"),
+        (grad_1d_only, "raised TypeError"),
         (grad_finite_difference, "expected"),
     ],
 )
 def test_stable_mish_grad_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, deep.check_stable_mish_grad, candidate)
-    assert line.startswith("stable_mish_grad: wrong - for x="), line
+    assert line.startswith("stable_mish_grad: wrong - "), line
     assert expected_in_line in line, line
 
 
@@ -378,16 +378,16 @@ def snake_list(x, a=1.0):
         (snake_times_a, "drops the 1/a"),
         (snake_no_frequency, "drops the 1/a"),
         (snake_no_square, "for a = 1 this is x + sin(x)^2"),
-        (snake_forced_float64, "expected dtype float32, got float64"),
-        (snake_int_truncated, "expected dtype float64, got int64"),
-        (snake_in_place, "your code modified its input"),
+        (snake_forced_float64, "dtype float64, expected float32"),
+        (snake_int_truncated, "dtype int64, expected float64"),
+        (snake_in_place, "modified its input"),
         (snake_1d_only, "raised TypeError"),
         (snake_list, "expected a numpy array"),
     ],
 )
 def test_snake_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, deep.check_snake, candidate)
-    assert line.startswith("snake: wrong - for x="), line
+    assert line.startswith("snake: wrong - "), line
     assert expected_in_line in line, line
 
 
@@ -475,17 +475,17 @@ def gradient_step_two(f, x):
         (gradient_unit_spacing, "0.01001 apart"),
         (gradient_with_spacing_of_first_step, "this grid is not uniform"),
         (gradient_edge_order_2, "default differences at the ends"),
-        (gradient_diff, "expected shape (11,), got shape (10,)"),
+        (gradient_diff, "shape (10,), expected (11,)"),
         (gradient_forward_padded, "spacing of this grid is 1.0"),
-        (gradient_forced_float64, "expected dtype float32, got float64"),
+        (gradient_forced_float64, "dtype float64, expected float32"),
         (gradient_returns_values, "spacing of this grid is 1.0"),
-        (gradient_in_place, "your code modified its input"),
+        (gradient_in_place, "modified its input"),
         (gradient_step_two, "spacing of this grid is 1.0"),
     ],
 )
 def test_derivative_on_grid_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, deep.check_derivative_on_grid, candidate)
-    assert line.startswith("derivative_on_grid: wrong - for f="), line
+    assert line.startswith("derivative_on_grid: wrong - "), line
     assert expected_in_line in line, line
 
 

@@ -252,8 +252,8 @@ def only_three(x, W, b, dout):
         (gate_first, "the first half of z's last axis is the value a"),
         (sigmoid_gate, "the first half of z's last axis is the value a"),
         (swish_slope_first_term_only, "both terms; then dx = dz @ W.T"),
-        (naive_sigmoid, "Use a stable sigmoid"),
-        (two_d_only, "run your function on this input yourself"),
+        (naive_sigmoid, "overflow encountered in exp"),
+        (two_d_only, "raised"),
         (db_not_summed, "the result must have the shape the reference gives"),
         (scales_dout_in_place, "do not modify the input in place"),
         (forces_float64, "float32 in must give float32 out"),
@@ -265,7 +265,7 @@ def only_three(x, W, b, dout):
 )
 def test_swiglu_layer_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, check_swiglu_layer, candidate)
-    assert line.startswith("swiglu_layer: wrong - for x=")
+    assert line.startswith("swiglu_layer: wrong - ")
     assert expected_in_line in line
 
 
@@ -348,13 +348,13 @@ def python_list(x, beta=1.0):
         (relu_for_large, "use np.log1p or np.logaddexp"),
         (float64_only, "float32 in must give float32 out"),
         (integer_result, "integer dtype int64"),
-        (in_place, "your code modified its input"),
+        (in_place, "modified its input"),
         (python_list, "expected a numpy array"),
     ],
 )
 def test_stable_softplus_rejects_typical_mistakes(capsys, candidate, expected_in_line):
     line = verdict(capsys, check_stable_softplus, candidate)
-    assert line.startswith("stable_softplus: wrong - for x=")
+    assert line.startswith("stable_softplus: wrong - ")
     assert expected_in_line in line
 
 
