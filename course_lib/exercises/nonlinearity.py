@@ -33,6 +33,7 @@ from course_lib.activations import get, relu, sigmoid, tanh
 from course_lib.exercises import core
 from course_lib.exercises._guard import TimeLimitExceeded, _run_guarded
 from course_lib.exercises._inputs import Given, with_arrays
+from course_lib.exercises._verdict import report, verdict_from_line
 from course_lib.exercises.core import (
     CORRECT,
     NOT_IMPLEMENTED,
@@ -40,9 +41,8 @@ from course_lib.exercises.core import (
     Case,
     check_function,
     format_value,
-    layout,
 )
-from course_lib.exercises.help import question, register, stuck_text
+from course_lib.exercises.help import question, register
 
 __all__ = [
     "check_deep_linear_xor",
@@ -478,9 +478,7 @@ def check_xor_by_hand(candidate: Callable[[], tuple]) -> None:
     except Exception as exc:  # a bug in the checker must not break the notebook
         line = (f"{_XOR_NAME}: {WRONG} - the checker itself failed ({type(exc).__name__}: "
                 f"{exc}); please report this.")
-    if line.startswith(f"{_XOR_NAME}: {WRONG}") and stuck_text(_XOR_NAME):
-        line = f"{line} {stuck_text(_XOR_NAME)}"
-    print(layout(line))
+    report(verdict_from_line(_XOR_NAME, line))
 
 
 register(

@@ -56,11 +56,12 @@ def _as_float(x: ArrayLike) -> np.ndarray:
 def _flush_subnormals(value: Any) -> Any:
     """``value`` with every subnormal float (0 < |v| < smallest normal) set to 0.
 
-    Arrays of any float dtype and tuples of them are flushed; anything else is returned
-    unchanged, so that the checker still reports a list or None as what it is.
+    Arrays of any float dtype, and tuples and lists of them (a list stays a list), are
+    flushed; anything else is returned unchanged, so that the checker still reports None or
+    a list of numbers as what it is.
     """
-    if isinstance(value, tuple):
-        return tuple(_flush_subnormals(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_flush_subnormals(v) for v in value)
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         plain = np.array(np.ma.getdata(value), subok=False)
         with np.errstate(all="ignore"):
