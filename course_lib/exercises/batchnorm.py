@@ -337,7 +337,9 @@ register(
         "momentum and var * N / (N - 1); x_hat = (x - mean) / sqrt(var + eps); cache x_hat, "
         "1/s, y > 0 and self.training. backward: dgamma = sum(dy * x_hat, 0), dbeta = "
         "sum(dy, 0), dx_hat = gamma * dy, and dx from section 2 (evaluation: dx_hat / s).",
-        "dy = np.where(active, dout, 0.0); dx_hat = dy * self.gamma; training: dx = inv_std "
+        "Part of the code (backward, with x_hat, inv_std = 1/s and active = y > 0 cached by "
+        "forward): dy = np.where(active, dout, 0.0); dx_hat = dy * self.gamma; training: "
+        "dx = inv_std "
         "/ n * (n * dx_hat - dx_hat.sum(0) - x_hat * (dx_hat * x_hat).sum(0)); evaluation: "
         "dx = dx_hat * inv_std; return dx, (dy * x_hat).sum(0), dy.sum(0)",
     ),

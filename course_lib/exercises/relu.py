@@ -229,9 +229,17 @@ register(
         "In forward: convert integer x to float64 (x.astype(np.float64)), store the NEW "
         "array self.mask = x > 0 (never a reference to the caller's x), return "
         "np.where(self.mask, x, 0.0). In backward: np.where(self.mask, dout, 0.0).",
-        "class ReLULayer: def forward(self, x): x = np.asarray(x); if x.dtype.kind != 'f': "
-        "x = x.astype(np.float64); self.mask = x > 0; return np.where(self.mask, x, 0.0) -- "
-        "def backward(self, dout): return np.where(self.mask, dout, 0.0)",
+        "The whole class:\n"
+        "class ReLULayer:\n"
+        "    def forward(self, x):\n"
+        "        x = np.asarray(x)\n"
+        "        if x.dtype.kind != 'f':\n"
+        "            x = x.astype(np.float64)\n"
+        "        self.mask = x > 0\n"
+        "        return np.where(self.mask, x, 0.0)\n"
+        "\n"
+        "    def backward(self, dout):\n"
+        "        return np.where(self.mask, dout, 0.0)",
     ),
 )
 
