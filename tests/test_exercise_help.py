@@ -171,3 +171,41 @@ def test_every_checker_gives_a_verdict_for_garbage_and_never_raises(name, capsys
         assert err == ""
         first = out.splitlines()[0]
         assert re.match(rf"{re.escape(name)}: (wrong|not answered yet)\b", first), (garbage, out)
+
+
+QUESTIONS = [n for n in NAMES if exercise_help._REGISTRY[n].kind == "question"
+             and getattr(exercise_help._REGISTRY[n].checker, "options", None)]
+
+
+@pytest.mark.parametrize("name", QUESTIONS)
+def test_a_question_shows_its_options_from_the_registry_before_it_is_answered(name, capsys):
+    record = exercise_help._REGISTRY[name]
+    record.checker(None)
+    out = capsys.readouterr().out
+    flat = " ".join(out.split())
+    for key, text in record.checker.options.items():
+        assert f"({key}) {' '.join(text.split())}" in flat, out
+    assert exercises.last_verdict(name).status == "not_implemented"
+
+
+@pytest.mark.parametrize("name", QUESTIONS)
+def test_no_notebook_restates_a_questions_options(name):
+    """One source for the options: the notebook shows them through the checker's output
+    (the registry), never in its own prose, where they drifted apart from the checker's."""
+    import json
+    from pathlib import Path
+
+    options = exercise_help._REGISTRY[name].checker.options
+    root = Path(__file__).resolve().parents[1] / "notebooks"
+    for path in sorted(root.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        if not any(name in "".join(c["source"]) for c in cells if c["cell_type"] == "code"):
+            continue
+        for cell in cells:
+            if cell["cell_type"] != "markdown":
+                continue
+            lines = "".join(cell["source"]).splitlines()
+            restated = [line for line in lines
+                        if re.match(rf"\s*[-*]\s*\(({'|'.join(options)})\)\s", line)]
+            assert not restated, (f"{path.name} restates the options of {name!r}; let the "
+                                  f"checker's output show them: {restated}")

@@ -258,6 +258,9 @@ def question(
     def check(learner_answer: Any = None) -> None:
         from course_lib.exercises._verdict import report, verdict_from_line
 
+        if options is not None and (learner_answer is None or learner_answer is Ellipsis):
+            report(_options_verdict(name, options))
+            return
         line = _question_verdict(name, learner_answer, answer, explanation, options, rtol)
         report(verdict_from_line(name, line))
 
@@ -267,6 +270,25 @@ def question(
     register(name, checker=check, solution=answer, hints=hints, kind="question",
              explanation=explanation)
     return check
+
+
+def _options_verdict(name: str, options: Mapping[str, str]) -> Any:
+    """The verdict before a multiple-choice question is answered: the options, one per line.
+
+    The registry is the one source of the options' text: the notebook shows them through
+    this verdict, not in its own prose.
+    """
+    from course_lib.exercises._verdict import NOT_IMPLEMENTED_STATUS, Verdict
+
+    letters = ", ".join(f'"{k}"' for k in options)
+    head = (f"{name}: not answered yet - put your prediction ({letters}) in the cell, then "
+            "run it:")
+    lines = textwrap.wrap(head, _WIDTH, subsequent_indent="    ")
+    for key, text in options.items():
+        lines += textwrap.wrap(f"({key}) {text}", _WIDTH, initial_indent="    ",
+                               subsequent_indent="        ")
+    finding = "put your prediction in the cell, then run it"
+    return Verdict(name, NOT_IMPLEMENTED_STATUS, finding, None, "", "\n".join(lines))
 
 
 def _question_verdict(

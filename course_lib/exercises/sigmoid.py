@@ -230,8 +230,8 @@ register(
 check_sigmoid_depth_gain8 = question(
     "sigmoid_depth_gain8",
     options={
-        "a": "by a factor of 1/4 per layer or more: sigma' <= 1/4 caps every layer",
-        "b": "by a factor of about 0.7 per layer: the larger weights partly make up for it",
+        "a": "to 1/4 of its size per layer, or less: sigma' <= 1/4 caps every layer",
+        "b": "to about 0.7 of its size per layer: the larger weights partly make up for it",
         "c": "not at all: with weights 8 times larger the gradient grows towards the input",
     },
     answer="b",
