@@ -220,7 +220,7 @@ def returns_none(model, X, threshold=0.01):
         (without_abs, "average the ABSOLUTE value"),
         (per_unit_fraction, "saturated_fraction:"),
         (linear_outputs, "not the output of the Linear layer"),
-        (finite_differences, "not a finite difference"),
+        (finite_differences, "mean_abs_slope: first difference"),
         (swapped, "take its INPUT z"),
         (misses_the_last_layer, "shape (1,), expected (2,)"),
         (centres_x_in_place, "your function changed its input X in place"),

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib.exercises.adaptive import check_in_parts
 from course_lib.exercises.core import Case, check_function
 from course_lib.exercises.help import question, register
 from course_lib.validation import as_float_array
@@ -174,8 +175,15 @@ MASKED_SOFTMAX_BACKWARD_CASES = (
 
 def check_masked_softmax_backward(candidate: Callable[..., np.ndarray]) -> None:
     """Check the learner's ``masked_softmax_backward(probs, dout)``; print one line."""
-    check_function(candidate, masked_softmax_backward_solution, MASKED_SOFTMAX_BACKWARD_CASES,
-                   title="masked_softmax_backward", rtol=1e-10, atol=1e-6)
+    # gradients of size 0.01 to 3, and exactly 0 at masked positions: atol 1e-14 lets
+    # another summation order (1e-16) pass and float32 arithmetic (1e-8) fail in float64;
+    # a float32 answer is held to float32 rounding
+    float32 = [c for c in MASKED_SOFTMAX_BACKWARD_CASES if c.args[0].dtype == np.float32]
+    float64 = [c for c in MASKED_SOFTMAX_BACKWARD_CASES if c.args[0].dtype != np.float32]
+    check_in_parts(candidate, masked_softmax_backward_solution,
+                   [(float64, {"rtol": 1e-10, "atol": 1e-14}),
+                    (float32, {"rtol": 1e-5, "atol": 1e-7})],
+                   title="masked_softmax_backward")
 
 
 register(
@@ -224,9 +232,10 @@ MAX_ATTENTION_WEIGHT_CASES = (
 
 
 def check_max_attention_weight(candidate: Callable[[int, int], float]) -> None:
-    """Check the learner's ``max_attention_weight(d, t)``; print one line."""
+    """Check the learner's ``max_attention_weight(d, t)``, a Python float (float64); print
+    the verdict."""
     check_function(candidate, max_attention_weight_solution, MAX_ATTENTION_WEIGHT_CASES,
-                   title="max_attention_weight", rtol=1e-10)
+                   title="max_attention_weight", rtol=1e-12, returns=float)
 
 
 register(

@@ -129,9 +129,12 @@ C1_JOIN_CASES = (
 
 
 def check_c1_join_coefficients(candidate: Callable[..., Any]) -> None:
-    """Check the learner's ``c1_join_coefficients(alpha, beta, c)``; print one line."""
+    """Check the learner's ``c1_join_coefficients(alpha, beta, c)``: two Python floats
+    (float64; a numpy float32 or float16 scalar is wrong whatever its value); print the
+    verdict."""
     check_function(candidate, c1_join_coefficients_solution, C1_JOIN_CASES,
-                   title="c1_join_coefficients", rtol=1e-12, output_names=("a0", "a1"))
+                   title="c1_join_coefficients", rtol=1e-12, output_names=("a0", "a1"),
+                   returns=float)
 
 
 register(
@@ -143,8 +146,8 @@ register(
         "Evaluate q and q' at x = c: the (x - c) terms vanish.",
         "q(c) = a0 must equal beta * softplus(c); q'(c) = a1 must equal beta * sigmoid(c). "
         "For large |c| compute softplus as np.logaddexp(c, 0).",
-        "return beta * np.logaddexp(c, 0.0), beta * sigmoid(c)  "
-        "(with sigmoid from course_lib.activations)",
+        "from course_lib.activations import sigmoid; "
+        "return float(beta * np.logaddexp(c, 0.0)), float(beta * sigmoid(c))",
     ),
 )
 

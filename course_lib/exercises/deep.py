@@ -192,15 +192,51 @@ DERIVATIVE_ON_GRID_CASES = (
          hint="the slide's grid: 1000 points on [-5, 5] are 10/999 = 0.01001 apart, not "
               "0.001; np.gradient(y, 0.001) is ten times too large."),
     Case((np.tanh, np.array([-3.0, -1.0, -0.5, 0.0, 0.1, 0.3, 1.0, 2.5])),
-         hint="this grid is not uniform: no single dx is right; np.gradient(y, x) uses "
-              "the actual distances between the points."),
+         hint="this grid is not uniform: no single dx is right. Use the real distances: "
+              "np.gradient(y, x), or (y[i+1] - y[i-1]) / (x[i+1] - x[i-1]) inside and "
+              "one-sided differences (y[1] - y[0]) / (x[1] - x[0]) at the two ends "
+              "(both are accepted)."),
     Case((np.exp, np.linspace(0.0, 1.0, 6, dtype=np.float32)),
          hint="float32 grid in, float32 derivative out."),
 )
 
 
+def _secant_central_differences(f: Callable[[np.ndarray], np.ndarray],
+                                x: np.ndarray) -> np.ndarray:
+    """The other central difference a text allows on any grid: (y[i+1] - y[i-1]) /
+    (x[i+1] - x[i-1]) inside, one-sided at the ends (first order where the grid is not
+    uniform; the same numbers as ``np.gradient`` where it is)."""
+    y = f(x)
+    out = np.empty_like(y)
+    out[1:-1] = (y[2:] - y[:-2]) / (x[2:] - x[:-2])
+    out[0] = (y[1] - y[0]) / (x[1] - x[0])
+    out[-1] = (y[-1] - y[-2]) / (x[-1] - x[-2])
+    return out
+
+
 def check_derivative_on_grid(candidate: Callable[..., np.ndarray]) -> None:
-    """Check the learner's ``derivative_on_grid(f, x)``; print one line."""
+    """Check the learner's ``derivative_on_grid(f, x)``; print the verdict.
+
+    Both central differences that use the grid's real distances are accepted:
+    ``np.gradient(f(x), x)`` (second order on any grid) and
+    ``(y[i+1] - y[i-1]) / (x[i+1] - x[i-1])`` with one-sided ends. An answer that matches
+    the second to 12 digits is compared as if it were the first.
+    """
+    if callable(candidate):
+        learner = candidate
+
+        def candidate(f: Callable, x: np.ndarray) -> object:
+            got = learner(f, x)
+            x = as_float_array(x)
+            if (isinstance(got, np.ndarray) and type(got) is np.ndarray
+                    and got.shape == x.shape and got.dtype == x.dtype and x.size >= 3):
+                with np.errstate(all="ignore"):
+                    other = _secant_central_differences(f, x)
+                if np.allclose(got, other, rtol=1e-12 if x.dtype == np.float64 else 1e-6,
+                               atol=0.0):
+                    return np.gradient(f(x), x)
+            return got
+
     check_function(candidate, derivative_on_grid_solution, DERIVATIVE_ON_GRID_CASES,
                    title="derivative_on_grid", rtol=1e-9)
 
@@ -230,8 +266,8 @@ register(
         "step exponentiates a large positive number.",
         "t' = (1 - t^2) * sigmoid(x). Compute softplus with np.logaddexp(x, 0) and the "
         "sigmoid with scipy.special.expit.",
-        "t = np.tanh(np.logaddexp(x, 0)); return t + x * (1 - t * t) * expit(x) "
-        "(after promoting integer x to float64).",
+        "x = np.asarray(x); if x.dtype.kind != 'f': x = x.astype(np.float64); "
+        "t = np.tanh(np.logaddexp(x, 0)); return t + x * (1 - t * t) * expit(x)",
     ),
 )
 

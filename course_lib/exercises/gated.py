@@ -152,9 +152,10 @@ register(
         "dL/da = dout * swish(g); dL/dg = dout * a * swish'(g) with "
         "swish'(g) = sigmoid(g) * (1 + g * sigmoid(-g)). Then dW = x2.T @ dz2, "
         "db = dz2.sum(0), dx = dz @ W.T, where x2, dz2 flatten the leading axes.",
-        "s = sigmoid(g); dz = np.concatenate([dout * g * s, dout * a * s * (1 + g * "
-        "sigmoid(-g))], axis=-1); dz2 = dz.reshape(-1, 2 * h); "
-        "dW = x.reshape(-1, x.shape[-1]).T @ dz2",
+        "z = x @ W + b; h = W.shape[1] // 2; a, g = z[..., :h], z[..., h:]; s = sigmoid(g); "
+        "dz = np.concatenate([dout * g * s, dout * a * s * (1 + g * sigmoid(-g))], "
+        "axis=-1); dz2 = dz.reshape(-1, 2 * h); "
+        "return a * g * s, dz @ W.T, x.reshape(-1, x.shape[-1]).T @ dz2, dz2.sum(axis=0)",
     ),
 )
 

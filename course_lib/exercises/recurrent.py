@@ -299,8 +299,8 @@ register(
         "the gate z, then the mix of tanh(a) and h_prev.",
         "Rows are samples: x @ params['Wx'] has shape (N, H). For the gate use a stable "
         "sigmoid such as scipy.special.expit.",
-        "a = x @ p['Wx'] + h_prev @ p['Wh'] + p['b']; z = expit(x @ p['Wxz'] + h_prev @ "
-        "p['Whz'] + p['bz']); return z * np.tanh(a) + (1 - z) * h_prev",
+        "p = params; a = x @ p['Wx'] + h_prev @ p['Wh'] + p['b']; z = expit(x @ p['Wxz'] + "
+        "h_prev @ p['Whz'] + p['bz']); return z * np.tanh(a) + (1 - z) * h_prev",
     ),
 )
 
@@ -313,9 +313,12 @@ register(
         "backwards: which quantities does h depend on, and how does h_prev reach h?",
         "da = dh * z * (1 - c**2); dg = dh * (c - h_prev) * z * (1 - z); h_prev reaches h "
         "through 1 - z, through a (Wh) and through the gate (Whz): add the three.",
-        "dx = da @ Wx.T + dg @ Wxz.T; dh_prev = dh * (1 - z) + da @ Wh.T + dg @ Whz.T; "
-        "grads = {'Wx': x.T @ da, 'Wh': h_prev.T @ da, 'b': da.sum(0), 'Wxz': x.T @ dg, "
-        "'Whz': h_prev.T @ dg, 'bz': dg.sum(0)}",
+        "p = params; c = np.tanh(x @ p['Wx'] + h_prev @ p['Wh'] + p['b']); "
+        "z = expit(x @ p['Wxz'] + h_prev @ p['Whz'] + p['bz']); da = dh * z * (1 - c * c); "
+        "dg = dh * (c - h_prev) * z * (1 - z); dx = da @ p['Wx'].T + dg @ p['Wxz'].T; "
+        "dh_prev = dh * (1 - z) + da @ p['Wh'].T + dg @ p['Whz'].T; "
+        "return dx, dh_prev, {'Wx': x.T @ da, 'Wh': h_prev.T @ da, 'b': da.sum(0), "
+        "'Wxz': x.T @ dg, 'Whz': h_prev.T @ dg, 'bz': dg.sum(0)}",
     ),
 )
 
@@ -326,8 +329,8 @@ register(
     hints=(
         "Which axis of states is time? Keep it, and reduce over the others.",
         "np.std accepts a tuple of axes.",
-        "return np.std(np.asarray(states, dtype=float), axis=(0, 2)) (keep float32 as "
-        "float32).",
+        "states = np.asarray(states); states = states if states.dtype.kind == 'f' else "
+        "states.astype(np.float64); return np.std(states, axis=(0, 2))",
     ),
 )
 
