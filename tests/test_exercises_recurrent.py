@@ -317,8 +317,8 @@ def _wrong_backwards():
         (backward_dh_in_place, "modified its input dh"),
         (backward_int_truncated, "dh_prev: dtype int64, expected float64"),
         (backward_forced_float64, "float32 in must give float32 out"),
-        (backward_as_list, "return the three results as a tuple"),
-        (backward_grads_as_tuple, "grads must be a dict with the keys Wx, Wh, b, Wxz, Whz, bz"),
+        (backward_as_list, "returned a list, expected the tuple (dx, dh_prev, grads)"),
+        (backward_grads_as_tuple, "expected a dict with the keys Wx, Wh, b, Wxz, Whz, bz"),
     ]
     return cases
 

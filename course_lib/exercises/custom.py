@@ -539,7 +539,13 @@ register(
         "For example e^x - 1 for x <= 0 has value 0 and slope 1 at 0, the same as x. Evaluate "
         "each branch on its own half-line, np.minimum(x, 0) and np.maximum(x, 0), so that "
         "np.where never sees an overflow; use as_float_array for the dtype rules.",
-        "forward: x = as_float_array(x); return np.where(x > 0, x, np.expm1(np.minimum(x, 0))); "
-        "backward: return as_float_array(dout) * np.where(x > 0, 1, np.exp(np.minimum(x, 0)))",
+        "For example (as_float_array from course_lib.validation):\n"
+        "def forward(x):\n"
+        "    x = as_float_array(x)\n"
+        "    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))\n"
+        "\n"
+        "def backward(x, dout):\n"
+        "    x = as_float_array(x)\n"
+        "    return as_float_array(dout) * np.where(x > 0, 1, np.exp(np.minimum(x, 0)))",
     ),
 )

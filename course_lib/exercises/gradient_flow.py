@@ -212,10 +212,18 @@ register(
         "for layer in model: ... isinstance(layer, Activation) ... "
         "slope = np.abs(layer.spec.derivative(h, **layer.activation_params)); "
         "np.mean(slope) and np.mean(slope < threshold); h = layer.forward(h).",
-        "means, fractions = [], []; h = X; for layer in model: if isinstance(layer, "
-        "Activation): s = np.abs(layer.spec.derivative(h, **layer.activation_params)); "
-        "means.append(s.mean()); fractions.append(np.mean(s < threshold)); then "
-        "h = layer.forward(h); return np.array(means), np.array(fractions)",
+        "The whole function:\n"
+        "def analyse(model, X, threshold=0.01):\n"
+        "    from course_lib.layers import Activation\n"
+        "    means, fractions = [], []\n"
+        "    h = X\n"
+        "    for layer in model:\n"
+        "        if isinstance(layer, Activation):\n"
+        "            s = np.abs(layer.spec.derivative(h, **layer.activation_params))\n"
+        "            means.append(s.mean())\n"
+        "            fractions.append(np.mean(s < threshold))\n"
+        "        h = layer.forward(h)\n"
+        "    return np.array(means), np.array(fractions)",
     ),
 )
 

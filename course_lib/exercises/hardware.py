@@ -175,14 +175,28 @@ register(
     hints=(
         "Two pieces: a loop that handles one element at a time on 1-D arrays, and a wrapper "
         "that prepares x and out (dtype, contiguity, shape) and calls the loop on 1-D views.",
-        "The loop: @njit(parallel=True) and `for i in prange(x.size):`. The wrapper: "
+        "The loop: @njit(parallel=True) and for i in prange(x.size). The wrapper: "
         "as_float_array or np.asarray + astype for integers, np.ascontiguousarray(x), "
         "out = np.empty(x.shape, dtype=x.dtype) when out is None, then "
-        "loop(x.reshape(-1), out.reshape(-1), slope) and `return out`.",
-        "Loop body: `v = x[i]` then `out[i] = v if v > 0 else negative_slope * v`. Wrapper: "
-        "`x = np.asarray(x)`; `if x.dtype != np.float32: x = x.astype(np.float64)`; "
-        "`x = np.ascontiguousarray(x)`; allocate out if None; call the loop with "
-        "`x.dtype.type(negative_slope)`; `return out`.",
+        "loop(x.reshape(-1), out.reshape(-1), slope), and return out itself.",
+        "The wrapper, then the loop (numba compiles it on the first call):\n"
+        "def leaky_relu_kernel(x, negative_slope=0.01, out=None):\n"
+        "    x = np.asarray(x)\n"
+        "    if x.dtype != np.float32:\n"
+        "        x = x.astype(np.float64)\n"
+        "    x = np.ascontiguousarray(x)\n"
+        "    if out is None:\n"
+        "        out = np.empty(x.shape, dtype=x.dtype)\n"
+        "    loop(x.reshape(-1), out.reshape(-1), x.dtype.type(negative_slope))\n"
+        "    return out\n"
+        "\n"
+        "from numba import njit, prange\n"
+        "\n"
+        "@njit(parallel=True)\n"
+        "def loop(x, out, negative_slope):\n"
+        "    for i in prange(x.size):\n"
+        "        v = x[i]\n"
+        "        out[i] = v if v > 0 else negative_slope * v",
     ),
 )
 

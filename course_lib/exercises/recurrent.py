@@ -29,8 +29,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course_lib import activations as act
-from course_lib.exercises.core import WRONG, Case, check_function, layout
-from course_lib.exercises.help import question, register, stuck_text
+from course_lib.exercises._verdict import WRONG_STATUS, emit
+from course_lib.exercises.core import Case, check_function
+from course_lib.exercises.help import question, register
 from course_lib.validation import as_float_array
 
 __all__ = [
@@ -156,15 +157,15 @@ def _flat_backward(result: object) -> tuple:
     """``(dx, dh_prev, grads)`` -> ``(dx, dh_prev, dWx, dWh, db, dWxz, dWhz, dbz)``."""
     if not (isinstance(result, tuple) and len(result) == 3):
         raise TypeError(
-            "return the three results as a tuple, `return dx, dh_prev, grads`; got "
-            + (f"a tuple of {len(result)} items" if isinstance(result, tuple)
-               else f"a {type(result).__name__}")
+            "returned " + (f"a tuple of {len(result)} items" if isinstance(result, tuple)
+                           else "None" if result is None else f"a {type(result).__name__}")
+            + ", expected the tuple (dx, dh_prev, grads)"
         )
     dx, dh_prev, grads = result
     if not isinstance(grads, Mapping):
         raise TypeError(
-            f"grads must be a dict with the keys {', '.join(GATED_PARAM_NAMES)}; "
-            f"got a {type(grads).__name__}"
+            f"grads is a {type(grads).__name__}, expected a dict with the keys "
+            f"{', '.join(GATED_PARAM_NAMES)}"
         )
     missing = [k for k in GATED_PARAM_NAMES if k not in grads]
     if missing:
@@ -236,11 +237,9 @@ def check_gated_step_backward(candidate: Callable[..., tuple]) -> None:
     if not structure_problems:
         print(buffer.getvalue(), end="")
         return
-    print(layout(
-        f"gated_step_backward: {WRONG} - {structure_problems[0]}. Hint: end with "
-        "`return dx, dh_prev, grads` where grads = {'Wx': ..., 'Wh': ..., 'b': ..., "
-        f"'Wxz': ..., 'Whz': ..., 'bz': ...}}. {stuck_text('gated_step_backward')}"
-    ))
+    emit("gated_step_backward", WRONG_STATUS, structure_problems[0],
+         hint="end with `return dx, dh_prev, grads` where grads = {'Wx': ..., 'Wh': ..., "
+              "'b': ..., 'Wxz': ..., 'Whz': ..., 'bz': ...}.")
 
 
 # --- statistics per time step ----------------------------------------------------------------
