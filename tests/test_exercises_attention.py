@@ -109,19 +109,12 @@ def test_max_attention_weight_solution_is_a_reachable_bound():
         assert weight == pytest.approx(max_attention_weight_solution(d, t), rel=1e-12)
 
 
-# --- each checker: solution correct, stub not implemented ------------------------------------
+# --- each checker: the stub -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "checker, solution, passed",
-    [
-        (check_masked_softmax, masked_softmax_solution, 7),
-        (check_masked_softmax_backward, masked_softmax_backward_solution, 5),
-        (check_max_attention_weight, max_attention_weight_solution, 5),
-    ],
-)
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution, passed):
-    assert f" correct - all {passed} checks passed." in verdict(capsys, checker, solution)
+@pytest.mark.parametrize("checker", [check_masked_softmax, check_masked_softmax_backward,
+                                     check_max_attention_weight])
+def test_stub_is_not_implemented(capsys, checker):
     assert ": not implemented yet - " in verdict(capsys, checker, stub)
 
 

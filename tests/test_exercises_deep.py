@@ -110,7 +110,7 @@ def mish_two_branch(x):
 
 
 @pytest.mark.parametrize(
-    "candidate", [deep.stable_mish_solution, mish_logaddexp, mish_two_branch, activations.mish]
+    "candidate", [mish_logaddexp, mish_two_branch, activations.mish]
 )
 def test_stable_mish_accepts_correct_styles(capsys, candidate):
     assert "stable_mish: correct - all 4 checks passed." in verdict(
@@ -213,7 +213,7 @@ def mish_grad_two_branch(x):
 
 
 @pytest.mark.parametrize(
-    "candidate", [deep.stable_mish_grad_solution, mish_grad_two_branch, activations.mish_grad]
+    "candidate", [mish_grad_two_branch, activations.mish_grad]
 )
 def test_stable_mish_grad_accepts_correct_styles(capsys, candidate):
     assert "stable_mish_grad: correct - all 4 checks passed." in verdict(
@@ -311,7 +311,7 @@ def snake_cosine_form(x, a=1.0):
     return x + (1 - np.cos(2 * a * x)) / (2 * a)
 
 
-@pytest.mark.parametrize("candidate", [deep.snake_solution, snake_cosine_form])
+@pytest.mark.parametrize("candidate", [snake_cosine_form])
 def test_snake_accepts_correct_styles(capsys, candidate):
     assert "snake: correct - all 5 checks passed." in verdict(capsys, deep.check_snake, candidate)
 
@@ -404,11 +404,17 @@ def gradient_edge_order_2(f, x):
     return np.gradient(f(x), x, edge_order=2)
 
 
-@pytest.mark.parametrize("candidate", [deep.derivative_on_grid_solution])
-def test_derivative_on_grid_accepts_the_solution(capsys, candidate):
+def test_derivative_on_grid_accepts_the_textbook_central_difference(capsys):
+    def secant(f, x):  # (y[i+1] - y[i-1]) / (x[i+1] - x[i-1]), one-sided at the ends
+        x = _float(x)
+        y = f(x)
+        d = np.empty_like(y)
+        d[1:-1] = (y[2:] - y[:-2]) / (x[2:] - x[:-2])
+        d[0], d[-1] = (y[1] - y[0]) / (x[1] - x[0]), (y[-1] - y[-2]) / (x[-1] - x[-2])
+        return d
+
     assert "derivative_on_grid: correct - all 4 checks passed." in verdict(
-        capsys, deep.check_derivative_on_grid, candidate
-    )
+        capsys, deep.check_derivative_on_grid, secant)
 
 
 def test_derivative_on_grid_accepts_a_hand_written_central_difference(capsys):

@@ -95,16 +95,11 @@ def test_stable_softplus_solution_matches_torch(beta):
     assert stable_softplus_solution(np.float32(-40.0)).dtype == np.float32
 
 
-# --- each checker: solution correct, stub not implemented ------------------------------------
+# --- each checker: the stub -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "checker, solution, passed",
-    [(check_swiglu_layer, swiglu_layer_solution, 6),
-     (check_stable_softplus, stable_softplus_solution, 7)],
-)
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution, passed):
-    assert f" correct - all {passed} checks passed." in verdict(capsys, checker, solution)
+@pytest.mark.parametrize("checker", [check_swiglu_layer, check_stable_softplus])
+def test_stub_is_not_implemented(capsys, checker):
     assert ": not implemented yet - " in verdict(capsys, checker, stub)
 
 

@@ -268,7 +268,7 @@ def floor_half_style(x, scale, zero_point):
     return np.clip(codes, -128, 127).astype(np.int8)
 
 
-@pytest.mark.parametrize("candidate", [hardware.quantize_int8_solution, torch_style,
+@pytest.mark.parametrize("candidate", [torch_style,
                                        library_style])
 def test_quantize_int8_accepts_correct_styles(capsys, candidate):
     assert "quantize_int8: correct - all 9 checks passed." in verdict(
