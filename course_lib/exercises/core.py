@@ -94,6 +94,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -284,15 +285,19 @@ def compare_number(expected: Any, got: Any, *, rtol: float = 1e-12, atol: float 
     return None if same else _expected_got(expected, value)
 
 
-def _integer_inputs(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) -> list[str]:
-    """Names of the arguments of a call that are integer arrays."""
+def _named_inputs(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) -> list:
+    """``[(name, value), ...]`` of a call, named by the reference's parameters."""
     try:
         bound = inspect.signature(reference).bind(*args, **kwargs)
-        items = list(bound.arguments.items())
+        return list(bound.arguments.items())
     except (TypeError, ValueError):
-        items = [(f"argument {i}", a) for i, a in enumerate(args)] + list(kwargs.items())
+        return [(f"argument {i}", a) for i, a in enumerate(args)] + list(kwargs.items())
+
+
+def _integer_inputs(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) -> list[str]:
+    """Names of the arguments of a call that are integer arrays."""
     names = []
-    for name, value in items:
+    for name, value in _named_inputs(reference, args, kwargs):
         array = getattr(value, "array", value)  # a Given wraps its array
         if isinstance(array, np.ndarray) and array.dtype.kind in "biu":
             names.append(name)
@@ -380,11 +385,13 @@ def _compare_array(expected: np.ndarray, got: Any, *, item: str, rtol: float, at
     if not np.any(bad):
         return
     index = tuple(int(i) for i in np.argwhere(bad)[0])
-    x_in = elementwise_input
-    if isinstance(x_in, np.ndarray) and x_in.shape == expected.shape:
-        at = f"at x={format_value(x_in[index])}"
-    else:
-        at = f"at index {index if len(index) != 1 else index[0]}"
+    at = f"at index {index if len(index) != 1 else index[0]}"
+    # An elementwise exercise: the difference is located by the value of its input, the
+    # first argument that is not a function (f of central_difference), if it is a plain
+    # array of the result's shape.
+    inputs = [(n, v) for n, v in elementwise_input or () if not callable(v)]
+    if inputs and isinstance(inputs[0][1], np.ndarray) and inputs[0][1].shape == expected.shape:
+        at = f"at {inputs[0][0]}={format_value(inputs[0][1][index])}"
     nonfinite = (expected.dtype.kind in "fc" and bool(np.all(np.isfinite(expected[index])))
                  and not bool(np.all(np.isfinite(got[index]))))
     raise _Finding(
@@ -571,8 +578,10 @@ def _judge(candidate: Any, reference: Callable[..., Any], cases: Sequence[Case],
                 hint="look for a Python loop over elements or an endless loop; use whole-array "
                      "numpy operations.")
         if isinstance(exc, InputModifiedError):
-            return make_verdict(title, WRONG_STATUS, str(exc).split(";")[0], case=call,
-                                hint=_HINT_MUTATION)
+            which = re.search(r"changed its input (\w+)", str(exc))
+            finding = f"modified its input {which.group(1)}" if which else str(exc)
+            return make_verdict(title, WRONG_STATUS, finding, case=call,
+                                details=f"({str(exc).split(';')[0]})", hint=_HINT_MUTATION)
         if exc is not None:
             return make_verdict(
                 title, WRONG_STATUS, f"raised {type(exc).__name__}: {_short(exc)}", case=call,
@@ -586,7 +595,8 @@ def _judge(candidate: Any, reference: Callable[..., Any], cases: Sequence[Case],
         try:
             with np.errstate(all="ignore"):
                 _compare(expected, got, rtol=rtol, atol=atol, rtol32=rtol32, hint=case.hint,
-                         elementwise_input=args_before[0] if args_before else None,
+                         elementwise_input=_named_inputs(reference, args_before,
+                                                         kwargs_before),
                          output_names=output_names, returns=case.returns or returns,
                          integer_inputs=_integer_inputs(reference, args_before,
                                                         kwargs_before))
