@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import answer, stub, verdict
+from exercise_helpers import answer, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, NUMBER_KINDS, wrong_answers
 
 from course_lib.exercises import adaptive as ex
 from course_lib.layers import AdaptiveSwish
@@ -332,3 +333,30 @@ def test_backward_float32_large_inputs_need_a_stable_sigmoid(capsys):
     line = verdict(capsys, ex.check_adaptive_swish_backward, float32_naive)
     assert line.startswith("adaptive_swish_backward: wrong - ") and "float32" in line, line
     assert "overflow" in line, line
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_ADAPTIVE_SWISH_BACKWARD = wrong_answers(
+    ex.adaptive_swish_backward_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_ADAPTIVE_SWISH_BACKWARD)
+def test_adaptive_swish_backward_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, ex.check_adaptive_swish_backward, candidate, expected)
+    assert found.name == "adaptive_swish_backward"
+
+
+_WRONG_MSE_LOSS_AND_GRAD = wrong_answers(
+    ex.mse_loss_and_grad_solution,
+    ARRAY_KINDS + NUMBER_KINDS[2:],
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MSE_LOSS_AND_GRAD)
+def test_mse_loss_and_grad_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, ex.check_mse_loss_and_grad, candidate, expected)
+    assert found.name == "mse_loss_and_grad"

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import answer, stub, verdict
+from exercise_helpers import answer, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, NUMBER_KINDS, wrong_answers
 
 from course_lib.activations import softmax
 from course_lib.exercises import attention
@@ -425,3 +426,42 @@ def test_hint_and_solution_print(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "masked_softmax, hint 3 of 3" in out
     assert "def masked_softmax_backward_solution" in out
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_MASKED_SOFTMAX = wrong_answers(
+    masked_softmax_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MASKED_SOFTMAX)
+def test_masked_softmax_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, check_masked_softmax, candidate, expected)
+    assert found.name == "masked_softmax"
+
+
+_WRONG_MASKED_SOFTMAX_BACKWARD = wrong_answers(
+    masked_softmax_backward_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MASKED_SOFTMAX_BACKWARD)
+def test_masked_softmax_backward_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, check_masked_softmax_backward, candidate, expected)
+    assert found.name == "masked_softmax_backward"
+
+
+_WRONG_MAX_ATTENTION_WEIGHT = wrong_answers(
+    max_attention_weight_solution,
+    NUMBER_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MAX_ATTENTION_WEIGHT)
+def test_max_attention_weight_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, check_max_attention_weight, candidate, expected)
+    assert found.name == "max_attention_weight"

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course_lib.exercises import convolution as conv
@@ -374,3 +375,42 @@ def test_question_verdicts(capsys):
     for garbage in ("d", 3, ["c"], object()):
         line = answer_verdict(capsys, check, garbage)
         assert ": wrong - answer with one of the letters" in line
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_CONV2D_FORWARD_IM2COL = wrong_answers(
+    conv.conv2d_forward_im2col_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_CONV2D_FORWARD_IM2COL)
+def test_conv2d_forward_im2col_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, conv.check_conv2d_forward_im2col, candidate, expected)
+    assert found.name == "conv2d_forward_im2col"
+
+
+_WRONG_MAXPOOL2D_FORWARD = wrong_answers(
+    conv.maxpool2d_forward_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MAXPOOL2D_FORWARD)
+def test_maxpool2d_forward_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, conv.check_maxpool2d_forward, candidate, expected)
+    assert found.name == "maxpool2d_forward"
+
+
+_WRONG_CONV_OUTPUT_SIZE = wrong_answers(
+    conv.conv_output_size_solution,
+    ("None", "raises"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_CONV_OUTPUT_SIZE)
+def test_conv_output_size_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, conv.check_conv_output_size, candidate, expected)
+    assert found.name == "conv_output_size"

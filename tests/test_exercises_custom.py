@@ -7,7 +7,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from exercise_helpers import answer, stub, verdict
+from exercise_helpers import answer, rejects, stub, verdict
+from exercise_mutations import NUMBER_KINDS, wrong_answers
 
 from course_lib import custom
 from course_lib.exercises import custom as ex
@@ -323,3 +324,18 @@ def test_checkers_ignore_the_notebooks_numeric_state(capsys):
                                     ex.c1_join_coefficients_solution)
     finally:
         np.seterr(**old)
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_C1_JOIN_COEFFICIENTS = wrong_answers(
+    ex.c1_join_coefficients_solution,
+    NUMBER_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_C1_JOIN_COEFFICIENTS)
+def test_c1_join_coefficients_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, ex.check_c1_join_coefficients, candidate, expected)
+    assert found.name == "c1_join_coefficients"

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import scipy.special
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations
 from course_lib.exercises import deep
@@ -516,3 +517,54 @@ def test_swish_he_signal_question(capsys):
     for garbage in ("d", 3, ["b"], 2.5):
         line = _answer(capsys, check, garbage)
         assert line.startswith("swish_he_signal: wrong - answer with one of the letters")
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_STABLE_MISH = wrong_answers(
+    deep.stable_mish_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_STABLE_MISH)
+def test_stable_mish_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, deep.check_stable_mish, candidate, expected)
+    assert found.name == "stable_mish"
+
+
+_WRONG_STABLE_MISH_GRAD = wrong_answers(
+    deep.stable_mish_grad_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_STABLE_MISH_GRAD)
+def test_stable_mish_grad_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, deep.check_stable_mish_grad, candidate, expected)
+    assert found.name == "stable_mish_grad"
+
+
+_WRONG_SNAKE = wrong_answers(
+    deep.snake_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_SNAKE)
+def test_snake_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, deep.check_snake, candidate, expected)
+    assert found.name == "snake"
+
+
+_WRONG_DERIVATIVE_ON_GRID = wrong_answers(
+    deep.derivative_on_grid_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_DERIVATIVE_ON_GRID)
+def test_derivative_on_grid_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, deep.check_derivative_on_grid, candidate, expected)
+    assert found.name == "derivative_on_grid"

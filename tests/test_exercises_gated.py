@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_helpers import answer, stub, verdict
+from exercise_helpers import answer, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations as act
 from course_lib.exercises.gated import (
@@ -368,3 +369,30 @@ def test_question_autoencoder_output_mismatch(capsys):
         assert answer(capsys, check, garbage).startswith(
             "autoencoder_output_mismatch: wrong - answer with one of the letters"
         )
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_SWIGLU_LAYER = wrong_answers(
+    swiglu_layer_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_SWIGLU_LAYER)
+def test_swiglu_layer_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, check_swiglu_layer, candidate, expected)
+    assert found.name == "swiglu_layer"
+
+
+_WRONG_STABLE_SOFTPLUS = wrong_answers(
+    stable_softplus_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_STABLE_SOFTPLUS)
+def test_stable_softplus_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, check_stable_softplus, candidate, expected)
+    assert found.name == "stable_softplus"

@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import rejects, stub, verdict
+from exercise_mutations import NUMBER_KINDS, wrong_answers
 
 from course_lib.analysis import saturation_fraction, slope_statistics
 from course_lib.exercises import gradient_flow as gf
@@ -300,3 +301,30 @@ def test_question_verdicts(capsys):
     for garbage in ("sigmoid", 2, None.__class__):
         line = answer_verdict(capsys, check, garbage)
         assert ": wrong - answer with one of the letters" in line
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_ANALYSE_ACTIVATION_SLOPES = wrong_answers(
+    gf.analyse_activation_slopes_solution,
+    ("None", "raises", "extra axis", "float32 arithmetic", "modified input"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_ANALYSE_ACTIVATION_SLOPES)
+def test_analyse_activation_slopes_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, gf.check_analyse_activation_slopes, candidate, expected)
+    assert found.name == "analyse_activation_slopes"
+
+
+_WRONG_GRADIENT_SHRINK_FACTOR = wrong_answers(
+    gf.gradient_shrink_factor_solution,
+    (*NUMBER_KINDS, "float32 arithmetic", "modified input"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_GRADIENT_SHRINK_FACTOR)
+def test_gradient_shrink_factor_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, gf.check_gradient_shrink_factor, candidate, expected)
+    assert found.name == "gradient_shrink_factor"

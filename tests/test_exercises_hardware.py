@@ -8,7 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 from numba import njit, prange
 
 from course_lib.exercises import hardware, solution
@@ -374,3 +375,30 @@ def answer_line(capsys, answer):
 )
 def test_numba_speedup_question(capsys, answer, start):
     assert answer_line(capsys, answer).startswith(start)
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_LEAKY_RELU_KERNEL = wrong_answers(
+    hardware._leaky_relu_numpy,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_LEAKY_RELU_KERNEL)
+def test_leaky_relu_kernel_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, hardware.check_leaky_relu_kernel, candidate, expected)
+    assert found.name == "leaky_relu_kernel"
+
+
+_WRONG_QUANTIZE_INT8 = wrong_answers(
+    hardware.quantize_int8_solution,
+    ("None", "raises", "list", "extra axis", "modified input"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_QUANTIZE_INT8)
+def test_quantize_int8_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, hardware.check_quantize_int8, candidate, expected)
+    assert found.name == "quantize_int8"

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import scipy.special
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib.exercises import recurrent
 from course_lib.layers import GatedRNN
@@ -412,3 +413,42 @@ def test_tanh_bptt_decay_question(capsys):
     for garbage in ("", "cc", 1e-9, {"c": 1}):
         assert _answer(capsys, check, garbage).startswith(
             "tanh_bptt_decay: wrong - answer with one of the letters")
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_GATED_STEP = wrong_answers(
+    recurrent.gated_step_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_GATED_STEP)
+def test_gated_step_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, recurrent.check_gated_step, candidate, expected)
+    assert found.name == "gated_step"
+
+
+_WRONG_GATED_STEP_BACKWARD = wrong_answers(
+    recurrent.gated_step_backward_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_GATED_STEP_BACKWARD)
+def test_gated_step_backward_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, recurrent.check_gated_step_backward, candidate, expected)
+    assert found.name == "gated_step_backward"
+
+
+_WRONG_PER_STEP_STD = wrong_answers(
+    recurrent.per_step_std_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_PER_STEP_STD)
+def test_per_step_std_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, recurrent.check_per_step_std, candidate, expected)
+    assert found.name == "per_step_std"

@@ -7,7 +7,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from exercise_helpers import stub, verdict
+from exercise_helpers import rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations
 from course_lib.exercises import summary
@@ -375,3 +376,30 @@ def test_softmax_question_states_what_numpy_does():
     assert np.isnan(naive_softmax).all()
     np.testing.assert_allclose(activations.softmax(scores), [0.269, 0.731], atol=5e-4)
     assert math.ceil(10 * math.log(100)) == 47 and math.exp(-4.7) < 0.01 < math.exp(-4.6)
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_ALGEBRAIC_SOFTPLUS = wrong_answers(
+    summary.algebraic_softplus_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_ALGEBRAIC_SOFTPLUS)
+def test_algebraic_softplus_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, summary.check_algebraic_softplus, candidate, expected)
+    assert found.name == "algebraic_softplus"
+
+
+_WRONG_MEAN_OUTPUT = wrong_answers(
+    summary.mean_output_solution,
+    ("None", "raises", "float16 number", "float32 number"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MEAN_OUTPUT)
+def test_mean_output_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, summary.check_mean_output, candidate, expected)
+    assert found.name == "mean_output"
