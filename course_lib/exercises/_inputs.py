@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Given", "InputModifiedError", "with_arrays"]
+__all__ = ["Given", "InputModifiedError", "ResultError", "with_arrays"]
 
 
 class Given:
@@ -46,6 +46,11 @@ class Given:
 
 class InputModifiedError(Exception):
     """Raised by a check when the learner's function changed one of its input arrays."""
+
+
+class ResultError(Exception):
+    """Raised by a check's adapter when the learner's result has the wrong structure; the
+    verdict's finding is its message (not "raised ResultError")."""
 
 
 def with_arrays(function: Callable[..., Any], names: tuple[str, ...]) -> Callable[..., Any]:

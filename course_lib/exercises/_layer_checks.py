@@ -4,13 +4,12 @@ combining verdicts of several passes (float64 and float32 tolerances)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.exercises._inputs import Given, InputModifiedError
+from course_lib.exercises._inputs import Given, InputModifiedError, ResultError
 from course_lib.exercises._verdict import (
     CORRECT_STATUS,
     Verdict,
@@ -29,20 +28,10 @@ def _float_dtype(*arrays: np.ndarray) -> np.dtype:
 
 def _verdict(candidate: Any, reference: Callable[..., Any], cases: tuple, *, title: str,
              rtol: float, atol: float, rtol32: float = 1e-5,
-             output_names: tuple[str, ...] = (), first_input: str = "x") -> Verdict:
-    """The checker's :class:`Verdict` for one pass (not printed).
-
-    ``first_input`` names the first argument, where a difference is located by its value
-    ("first difference where W=...").
-    """
-    verdict = judge(candidate, reference, cases, title=title, rtol=rtol, atol=atol,
-                    rtol32=rtol32, output_names=output_names or None)
-    if first_input != "x" and "first difference at x=" in verdict.finding:
-        where = f"first difference where {first_input}="
-        verdict = replace(verdict, finding=verdict.finding.replace("first difference at x=",
-                                                                   where),
-                          text=verdict.text.replace("first difference at x=", where))
-    return verdict
+             output_names: tuple[str, ...] = ()) -> Verdict:
+    """The checker's :class:`Verdict` for one pass (not printed)."""
+    return judge(candidate, reference, cases, title=title, rtol=rtol, atol=atol,
+                 rtol32=rtol32, output_names=output_names or None)
 
 
 def _print_verdict(title: str, verdict: Verdict | str) -> None:
@@ -102,8 +91,8 @@ def _backward(layer: Any, dout: np.ndarray) -> tuple:
     grads = layer.backward(dout)
     _unchanged("dout", dout_before, dout, "backward")
     if not (isinstance(grads, (tuple, list)) and len(grads) == 3):
-        raise TypeError("backward must return the tuple (dx, dgamma, dbeta); it returned "
-                        + format_value(grads))
+        raise ResultError("backward must return the tuple (dx, dgamma, dbeta); it returned "
+                          + format_value(grads))
     return tuple(grads)
 
 

@@ -525,10 +525,9 @@ def check_fold_batchnorm(candidate: Callable[..., tuple]) -> None:
     names = ("W_folded", "b_folded")
     _print_verdict(_FOLD, _join_passes(_FOLD, [
         lambda: _verdict(candidate, reference, FOLD_BATCHNORM_CASES, title=_FOLD,
-                         rtol=_RTOL, atol=_ATOL, output_names=names, first_input="W"),
+                         rtol=_RTOL, atol=_ATOL, output_names=names),
         lambda: _verdict(candidate, reference, FOLD_BATCHNORM_CASES_32, title=_FOLD,
-                         rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32, output_names=names,
-                         first_input="W"),
+                         rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32, output_names=names),
     ]))
 
 

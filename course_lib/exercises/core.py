@@ -113,7 +113,7 @@ from course_lib.exercises._format import (
     layout,
 )
 from course_lib.exercises._guard import TimeLimitExceeded, _run_guarded
-from course_lib.exercises._inputs import InputModifiedError
+from course_lib.exercises._inputs import InputModifiedError, ResultError
 from course_lib.exercises._verdict import (
     CORRECT_STATUS,
     NOT_IMPLEMENTED_STATUS,
@@ -582,6 +582,9 @@ def _judge(candidate: Any, reference: Callable[..., Any], cases: Sequence[Case],
             finding = f"modified its input {which.group(1)}" if which else str(exc)
             return make_verdict(title, WRONG_STATUS, finding, case=call,
                                 details=f"({str(exc).split(';')[0]})", hint=_HINT_MUTATION)
+        if isinstance(exc, ResultError):
+            return make_verdict(title, WRONG_STATUS, str(exc), case=call,
+                                hint=case_hint or "return what the exercise asks for.")
         if exc is not None:
             return make_verdict(
                 title, WRONG_STATUS, f"raised {type(exc).__name__}: {_short(exc)}", case=call,
