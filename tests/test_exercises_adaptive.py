@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import answer, rejects, stub, verdict
+from exercise_helpers import answer, judged, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, NUMBER_KINDS, wrong_answers
 
 from course_lib.exercises import adaptive as ex
@@ -360,3 +360,39 @@ _WRONG_MSE_LOSS_AND_GRAD = wrong_answers(
 def test_mse_loss_and_grad_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, ex.check_mse_loss_and_grad, candidate, expected)
     assert found.name == "mse_loss_and_grad"
+
+
+# --- the loss: a Python float, float32 rounding only for float32 data ----------------------------
+
+
+def _mse(loss_of):
+    def mse(prediction, target):
+        diff = prediction - np.asarray(target).reshape(prediction.shape)
+        return loss_of(diff), 2.0 * diff / diff.size
+
+    return mse
+
+
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        pytest.param(_mse(lambda d: np.mean(d**2)), "loss: returned a numpy float32 scalar",
+                     id="numpy scalar for float32 data"),
+        pytest.param(_mse(lambda d: float(np.mean(d.astype(np.float32) ** 2))), "loss: expected",
+                     id="float32 arithmetic for float64 data"),
+        pytest.param(_mse(lambda d: float(np.float16(np.mean(d**2)))), "loss: expected",
+                     id="float16-rounded loss"),
+        pytest.param(_mse(lambda d: round(float(np.mean(d**2)), 6)), "loss: expected",
+                     id="loss rounded to 6 decimals"),
+        pytest.param(_mse(lambda d: np.float64(np.mean(d**2)).astype(np.float32)),
+                     "loss: returned a numpy float32 scalar", id="float32 scalar"),
+    ],
+)
+def test_mse_loss_type_and_precision(capsys, candidate, expected):
+    rejects(capsys, ex.check_mse_loss_and_grad, candidate, expected)
+
+
+def test_mse_accepts_float32_arithmetic_for_float32_data(capsys):
+    # the hint's own code: float(np.mean(diff**2)) sums float32 squares for float32 data
+    found = judged(capsys, ex.check_mse_loss_and_grad, _mse(lambda d: float(np.mean(d**2))))
+    assert found.status == "correct", found.text

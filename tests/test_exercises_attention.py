@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import answer, rejects, stub, verdict
+from exercise_helpers import answer, judged, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, NUMBER_KINDS, wrong_answers
 
 from course_lib.activations import softmax
@@ -465,3 +465,32 @@ _WRONG_MAX_ATTENTION_WEIGHT = wrong_answers(
 def test_max_attention_weight_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, check_max_attention_weight, candidate, expected)
     assert found.name == "max_attention_weight"
+
+
+# --- float32 arithmetic behind a float64 result, and other correct orders --------------------
+
+
+def backward_in_float32(probs, dout):
+    p32 = np.asarray(probs, dtype=np.float32)
+    d32 = np.asarray(dout, dtype=np.float32)
+    out = p32 * (d32 - np.sum(d32 * p32, axis=-1, keepdims=True))
+    return out.astype(np.result_type(np.asarray(probs).dtype, np.float64)
+                      if np.asarray(probs).dtype != np.float32 else np.float32)
+
+
+def test_masked_softmax_backward_rejects_float32_arithmetic_returned_as_float64(capsys):
+    found = rejects(capsys, check_masked_softmax_backward, backward_in_float32,
+                    "first difference")
+    assert found.case is not None
+
+
+def backward_by_einsum(probs, dout):
+    probs = np.asarray(probs)
+    dout = np.asarray(dout)
+    dout = dout if dout.dtype.kind == "f" else dout.astype(np.float64)
+    return probs * (dout - np.einsum("...j,...j->...", dout, probs)[..., None])
+
+
+def test_masked_softmax_backward_accepts_einsum_and_float32_arithmetic_for_float32(capsys):
+    found = judged(capsys, check_masked_softmax_backward, backward_by_einsum)
+    assert found.status == "correct", found.text

@@ -414,3 +414,39 @@ _WRONG_CONV_OUTPUT_SIZE = wrong_answers(
 def test_conv_output_size_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, conv.check_conv_output_size, candidate, expected)
     assert found.name == "conv_output_size"
+
+
+# --- the type asked for: an int ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     np.floor((size + 2 * padding - kernel_size) / stride) + 1,
+                     "returned a float", id="numpy float64"),
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     float((size + 2 * padding - kernel_size) // stride + 1),
+                     "returned a float", id="Python float"),
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     str((size + 2 * padding - kernel_size) // stride + 1),
+                     "returned a str", id="string"),
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     np.array((size + 2 * padding - kernel_size) // stride + 1.0),
+                     "expected an int", id="0-d float array"),
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     math.ceil((size + 2 * padding - kernel_size) / stride) + 1,
+                     "expected 3, got 4", id="rounds up"),
+    ],
+)
+def test_output_size_asks_for_an_int(capsys, candidate, expected):
+    found = rejects(capsys, conv.check_conv_output_size, candidate, expected)
+    assert "int" in found.hint or "DOWN" in found.hint
+
+
+def test_output_size_accepts_a_numpy_integer(capsys):
+    def numpy_int(size, kernel_size, stride=1, padding=0):
+        return np.int64((size + 2 * padding - kernel_size) // stride + 1)
+
+    assert " correct - all 8 checks passed." in verdict(capsys, conv.check_conv_output_size,
+                                                         numpy_int)

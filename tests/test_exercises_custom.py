@@ -7,7 +7,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from exercise_helpers import answer, rejects, stub, verdict
+from exercise_helpers import answer, judged, rejects, stub, verdict
 from exercise_mutations import NUMBER_KINDS, wrong_answers
 
 from course_lib import custom
@@ -339,3 +339,127 @@ _WRONG_C1_JOIN_COEFFICIENTS = wrong_answers(
 def test_c1_join_coefficients_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, ex.check_c1_join_coefficients, candidate, expected)
     assert found.name == "c1_join_coefficients"
+
+
+# --- the C¹ property everywhere it can fail, not only where the lesson looks -----------------
+
+
+def _f(x):
+    x = np.asarray(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def _third_piece(forward, at, jump=0.0, kink=0.0):
+    """``forward`` with a third piece from ``at`` on: a value jump and/or a slope change."""
+    def piece(x):
+        x = _f(x)
+        y = forward(x)
+        return np.where(x > at, y + x.dtype.type(jump) + x.dtype.type(kink) * (x - at), y)
+
+    return piece
+
+
+def _backward_off_on(lo, hi, factor):
+    def backward(x, dout):
+        g = S.backward(x, dout)
+        x = _f(x)
+        return np.where((x > lo) & (x < hi), g * g.dtype.type(factor), g)
+
+    return backward
+
+
+def _float32_backward(x, dout):
+    x, d = _f(x), _f(dout)
+    return S.backward(x.astype(np.float32), d.astype(np.float32)).astype(
+        np.result_type(x.dtype, d.dtype))
+
+
+def _rounded_ln2_forward(x):  # softplus joined to ln 2 + x / 2 with a 4-digit ln 2
+    x = _f(x)
+    right = x.dtype.type(0.6931) + x / 2 + x * x / 4
+    return np.where(x > 0, right, np.logaddexp(np.minimum(x, 0), 0).astype(x.dtype))
+
+
+def _rounded_ln2_backward(x, dout):
+    x = _f(x)
+    slope = np.where(x > 0, 0.5 + x / 2, scipy_expit(np.minimum(x, 0)))
+    return _f(dout) * slope.astype(x.dtype)
+
+
+def scipy_expit(x):
+    from scipy.special import expit
+
+    return expit(x)
+
+
+@pytest.mark.parametrize(
+    "forward, backward, expected",
+    [
+        pytest.param(_third_piece(S.forward, 2.0, jump=1e-3), S.backward,
+                     "the value jumps by 0.001 at x = 2", id="jump of 1e-3 at x = 2"),
+        pytest.param(_third_piece(S.forward, 0.5, jump=1.8e-7), S.backward,
+                     "the value jumps by 1.8e-07 at x = 0.5", id="jump of 1.8e-7 at 0.5"),
+        pytest.param(_third_piece(S.forward, -3.0, jump=1e-9), S.backward,
+                     "the value jumps by 1e-09 at x = -3", id="jump of 1e-9 at x = -3"),
+        pytest.param(_third_piece(S.forward, 37.25, jump=1e-6), S.backward,
+                     "the value jumps by 1e-06 at x = 37.25", id="jump at x = 37.25"),
+        pytest.param(_third_piece(S.forward, 500.0, jump=1e-6), S.backward,
+                     "the value jumps by 1e-06 at x = 500", id="jump in the tail, x = 500"),
+        pytest.param(_third_piece(S.forward, 7.0, kink=1e-3), S.backward,
+                     "the slope jumps by 0.001 at x = 7", id="kink of 1e-3 at x = 7"),
+        pytest.param(_third_piece(S.forward, -30.0, kink=0.25), S.backward,
+                     "the slope jumps by 0.25 at x = -30", id="kink at x = -30"),
+        pytest.param(_third_piece(S.forward, 2000.0, kink=0.5), S.backward,
+                     "the slope jumps by 0.5 at x = 2000", id="kink in the tail"),
+        pytest.param(S.forward, _backward_off_on(-0.5, -0.3, 1.01),
+                     "backward(x, 1) disagrees with the central difference", id="backward patch"),
+        pytest.param(S.forward, _backward_off_on(-1e9, -20.0, 2.0),
+                     "backward(x, 1) disagrees with the central difference",
+                     id="backward wrong below -20"),
+        pytest.param(S.forward, _backward_off_on(100.0, 1e9, 1.0 + 1e-6),
+                     "backward(x, 1) disagrees with the central difference",
+                     id="backward off by 1e-6 above 100"),
+        pytest.param(S.forward, _float32_backward, "backward of a float64 input returns float32",
+                     id="backward in float32"),
+        pytest.param(float32_inside_forward, S.backward,
+                     "forward of a float64 input returns float32", id="forward in float32"),
+        pytest.param(_rounded_ln2_forward, _rounded_ln2_backward, "the value jumps by",
+                     id="ln 2 rounded to 4 digits"),
+    ],
+)
+def test_c1_rejects_a_join_or_a_backward_wrong_anywhere(capsys, forward, backward, expected):
+    rejects(capsys, lambda pair: ex.check_custom_c1_activation(*pair), (forward, backward),
+            expected)
+
+
+def _huber_forward(x):  # 0, a quadratic on [-1, 1], then x: C¹ with f'' jumps at -1 and 1
+    x = _f(x)
+    return np.where(x > 1, x, np.where(x < -1, 0 * x, (x + 1) ** 2 / 4))
+
+
+def _huber_backward(x, dout):
+    x = _f(x)
+    return _f(dout) * np.where(x > 1, 1.0, np.where(x < -1, 0.0, (x + 1) / 2)).astype(x.dtype)
+
+
+def _sharp_softplus_forward(x):  # smooth, but with a curvature of 5 near 0
+    x = _f(x)
+    return np.logaddexp(20 * x, x.dtype.type(0)) / 20
+
+
+def _sharp_softplus_backward(x, dout):
+    return _f(dout) * scipy_expit(20 * _f(x))
+
+
+@pytest.mark.parametrize(
+    "forward, backward",
+    [
+        pytest.param(_huber_forward, _huber_backward, id="three pieces, C¹ at -1 and 1"),
+        pytest.param(_sharp_softplus_forward, _sharp_softplus_backward, id="sharp softplus"),
+        pytest.param(tanh_forward, tanh_backward, id="tanh, no join at all"),
+        pytest.param(quad_forward, quad_backward, id="the notebook's softplus + quadratic"),
+    ],
+)
+def test_c1_accepts_smooth_and_piecewise_c1_functions(capsys, forward, backward):
+    found = judged(capsys, lambda pair: ex.check_custom_c1_activation(*pair), (forward, backward))
+    assert found.status == "correct", found.text

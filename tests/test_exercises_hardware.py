@@ -402,3 +402,42 @@ _WRONG_QUANTIZE_INT8 = wrong_answers(
 def test_quantize_int8_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, hardware.check_quantize_int8, candidate, expected)
     assert found.name == "quantize_int8"
+
+
+# --- ties: torch rounds half to even, and so must the answer ----------------------------------
+
+
+def test_torch_and_the_solution_round_exact_ties_to_even():
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5], dtype=np.float32)
+    expected = np.array([0, 2, 2, 0, -2, -2, 4], dtype=np.int8)
+    np.testing.assert_array_equal(torch_codes(x, 1.0, 0), expected)
+    np.testing.assert_array_equal(hardware.quantize_int8_solution(x, 1.0, 0), expected)
+    x = np.array([0.125, 0.375, -0.625, 0.875], dtype=np.float32)  # / 0.25: exact ties
+    np.testing.assert_array_equal(torch_codes(x, 0.25, 5), [5, 7, 3, 9])
+    np.testing.assert_array_equal(hardware.quantize_int8_solution(x, 0.25, 5), [5, 7, 3, 9])
+
+
+def _codes(rounding):
+    def quantize(x, scale, zero_point):
+        v = np.asarray(x, dtype=np.float64) / scale
+        return np.clip(rounding(v) + zero_point, -128, 127).astype(np.int8)
+
+    return quantize
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        pytest.param(_codes(lambda v: np.floor(v + 0.5)), id="half up"),
+        pytest.param(_codes(lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5)),
+                     id="half away from zero"),
+        pytest.param(_codes(lambda v: np.ceil(v - 0.5)), id="half down"),
+        pytest.param(_codes(lambda v: np.trunc(v + np.sign(v) * 0.4999999)),
+                     id="almost half away"),
+        pytest.param(_codes(lambda v: np.array([float(round(float(t) + 1e-9)) for t in v.flat])
+                            .reshape(v.shape)), id="nudged ties"),
+    ],
+)
+def test_quantize_int8_rejects_every_other_rule_at_a_tie(capsys, candidate):
+    found = rejects(capsys, hardware.check_quantize_int8, candidate, "first difference")
+    assert "half to EVEN" in found.hint
