@@ -88,6 +88,15 @@ def test_snake_solution_matches_library_and_has_slope_between_0_and_2():
     np.testing.assert_allclose(deep.snake_solution(x, 1.0), x + np.sin(x) ** 2, rtol=1e-15)
 
 
+def test_snake_solution_matches_mpmath():
+    mpmath.mp.dps = 30
+    for a in (0.25, 1.0, 3.0):
+        for x in (-6.0, -1.3, 0.0, 0.7, 2.5, 40.0):
+            want = float(mpmath.mpf(x) + mpmath.sin(a * mpmath.mpf(x)) ** 2 / a)
+            got = float(deep.snake_solution(np.array([x]), a)[0])
+            assert got == pytest.approx(want, rel=1e-14, abs=1e-15)
+
+
 def test_derivative_on_grid_solution_is_close_to_the_analytic_slope():
     x = np.linspace(-5.0, 5.0, 1000)
     for name in ("swish", "mish", "gelu"):

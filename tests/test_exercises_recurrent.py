@@ -81,6 +81,15 @@ def test_gated_step_backward_solution_keeps_float32_and_leaves_dh_alone():
     np.testing.assert_array_equal(dh, before)
 
 
+def test_per_step_std_solution_matches_torch():
+    states = np.random.default_rng(4).standard_normal((4, 6, 5)) * np.arange(1, 7)[None, :, None]
+    want = torch.std(torch.from_numpy(states), dim=(0, 2), correction=0).numpy()
+    np.testing.assert_allclose(recurrent.per_step_std_solution(states), want, rtol=1e-13)
+    got32 = recurrent.per_step_std_solution(states.astype(np.float32))
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, want, rtol=1e-5)
+
+
 def test_per_step_std_solution_against_a_loop():
     states = np.random.default_rng(3).standard_normal((5, 7, 3)) * np.arange(1, 8)[None, :, None]
     want = [float(np.sqrt(np.mean((states[:, t] - states[:, t].mean()) ** 2))) for t in range(7)]
