@@ -334,7 +334,7 @@ def test_relu_layer_wants_the_class_not_an_instance(capsys):
 def test_leaky_relu_backward_solution_correct_and_stub_not_implemented(capsys):
     check = relu.check_leaky_relu_backward
     line = verdict(capsys, check, relu.leaky_relu_backward_solution)
-    assert line == "leaky_relu_backward: correct - all 7 checks passed."
+    assert line == "leaky_relu_backward: correct - all 8 checks passed."
     assert ": not implemented yet - " in verdict(capsys, check, stub)
 
 

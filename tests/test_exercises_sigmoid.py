@@ -93,7 +93,7 @@ def check_pair(capsys, candidate):
 
 def test_sigmoid_and_derivative_solution_correct_and_stub_not_implemented(capsys):
     line = check_pair(capsys, sigmoid.sigmoid_and_derivative_solution)
-    assert line == "sigmoid_and_derivative: correct - all 7 checks passed."
+    assert line == "sigmoid_and_derivative: correct - all 8 checks passed."
     assert check_pair(capsys, stub).startswith("sigmoid_and_derivative: not implemented yet")
 
 
@@ -277,7 +277,7 @@ def check_log(capsys, candidate):
 
 def test_log_sigmoid_solution_correct_and_stub_not_implemented(capsys):
     assert check_log(capsys, sigmoid.log_sigmoid_solution) == (
-        "log_sigmoid: correct - all 6 checks passed.")
+        "log_sigmoid: correct - all 7 checks passed.")
     assert check_log(capsys, stub).startswith("log_sigmoid: not implemented yet")
 
 

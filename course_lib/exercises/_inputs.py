@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Given", "InputModifiedError", "ResultError", "with_arrays"]
+__all__ = ["Given", "InputModifiedError", "ResultError", "dense_grid", "with_arrays"]
 
 
 class Given:
@@ -72,3 +72,20 @@ def with_arrays(function: Callable[..., Any], names: tuple[str, ...]) -> Callabl
         return result
 
     return call
+
+
+def dense_grid(low: float = -40.0, high: float = 40.0, n: int = 8001,
+               seed: int = 18) -> np.ndarray:
+    """A float64 input that covers ``[low, high]`` densely: an even grid of ``n`` points and
+    ``n // 4`` random points between them (fixed seed), sorted.
+
+    A property is checked everywhere it can fail, not only at a few hand-picked probes: an
+    answer that is wrong only on some stretch away from the probes fails here (e.g. a
+    formula switched at |x| > 5, or a kink or jump at 2.7).
+
+    >>> g = dense_grid(-1.0, 1.0, 5)
+    >>> g.shape, g.dtype, float(g.min()), float(g.max())
+    ((6,), dtype('float64'), -1.0, 1.0)
+    """
+    rng = np.random.default_rng(seed)
+    return np.sort(np.concatenate([np.linspace(low, high, n), rng.uniform(low, high, n // 4)]))

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course_lib.activations import elu, elu_grad, leaky_relu
+from course_lib.exercises._inputs import dense_grid
 from course_lib.exercises.core import Case, check_function
 from course_lib.exercises.help import question, register
 
@@ -106,6 +107,9 @@ LEAKY_RELU_CASES = (
          hint="large float32 values must stay finite: 0.5 * x never overflows."),
     Case((np.array([-5, 0, 5]),), {"negative_slope": 0.5},
          hint="integer input is promoted to float64: -5 * 0.5 is -2.5, not -2."),
+    Case((dense_grid(),), {"negative_slope": 0.3},
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
@@ -250,6 +254,9 @@ ELU_CASES = (
          hint="the limits: elu(-inf) = -alpha, elu(inf) = inf."),
     Case((np.array([-2, 0, 2]),), {"alpha": 1.0},
          hint="integer input is promoted to float64."),
+    Case((dense_grid(),), {"alpha": 1.3},
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 ELU_GRAD_CASES = (
@@ -270,6 +277,9 @@ ELU_GRAD_CASES = (
          hint="the limits: the slope is 0 at -inf and 1 at inf."),
     Case((np.array([-2, 0, 2]),), {"alpha": 1.0},
          hint="integer input is promoted to float64."),
+    Case((dense_grid(),), {"alpha": 1.3},
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 

@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike
 from course_lib.activations import get, relu, sigmoid, tanh
 from course_lib.exercises import core
 from course_lib.exercises._guard import TimeLimitExceeded, _run_guarded
-from course_lib.exercises._inputs import Given, with_arrays
+from course_lib.exercises._inputs import Given, dense_grid, with_arrays
 from course_lib.exercises._verdict import report, verdict_from_line
 from course_lib.exercises.core import (
     CORRECT,
@@ -177,6 +177,9 @@ TANH_CASES = (
          hint="float32 in, float32 out, any shape."),
     Case((np.array([-2, 0, 1]),),
          hint="integer input is promoted to float64."),
+    Case((dense_grid(),),
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
@@ -314,6 +317,10 @@ ACCURACY_CASES = (
          hint="any number of classes: the scores have one column per class. " + _ACCURACY_HINT),
     Case((np.array([[0.4, -0.4], [0.1, 0.2], [-3.0, 3.0]], dtype=np.float32),
           np.array([0, 1, 1])), hint=_ACCURACY_HINT),
+    Case((np.array([[0.1, 0.2, 0.9], [0.5, 0.1, 0.3], [0.2, 0.6, 0.1], [0.3, 0.1, 0.8],
+                    [0.4, 0.3, 0.2]]), np.array([2, 0, 1, 2, 1])),
+         hint="three classes, and class 2 wins two rows: comparing column 1 with column 0 "
+              "works for two classes only. " + _ACCURACY_HINT),
 )
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib.exercises._inputs import dense_grid
 from course_lib.exercises._verdict import (
     CORRECT_STATUS,
     WRONG_STATUS,
@@ -291,6 +292,9 @@ LEAKY_RELU_BACKWARD_CASES = (
           np.array([[0.5, -2.0], [4.0, 1.0]], dtype=np.float32)),
          {"negative_slope": 0.25},
          hint="float32 in, float32 out, any shape."),
+    Case((dense_grid(), np.cos(dense_grid())), {"negative_slope": 0.3},
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 

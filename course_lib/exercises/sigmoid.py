@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib.exercises._inputs import dense_grid
 from course_lib.exercises.core import Case, check_function
 from course_lib.exercises.help import question, register
 
@@ -133,6 +134,9 @@ SIGMOID_AND_DERIVATIVE_CASES = (
               "would truncate)."),
     Case((np.array([-np.inf, np.inf]),),
          hint="the limits: sigma(-inf) = 0, sigma(inf) = 1, and sigma'(+-inf) = 0."),
+    Case((dense_grid(),),
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
@@ -200,6 +204,9 @@ LOG_SIGMOID_CASES = (
          hint="integer input is promoted to float64."),
     Case((np.array([-np.inf, np.inf]),),
          hint="the limits are log sigma(-inf) = -inf and log sigma(inf) = 0."),
+    Case((dense_grid(),),
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
