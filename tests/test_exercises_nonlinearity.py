@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
 
 from course_lib import activations
 from course_lib.data import make_xor
@@ -86,26 +86,11 @@ CHECKERS = [
 ]
 
 
-@pytest.mark.parametrize("checker, solution", CHECKERS)
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution):
-    assert ": correct - " in verdict(capsys, checker, solution)
-    assert ": not implemented yet - " in verdict(capsys, checker, stub)
-
-
-@pytest.mark.parametrize("checker, solution", CHECKERS)
-def test_checkers_never_raise_on_garbage(capsys, checker, solution):
-    for garbage in (None, 3, "relu", lambda *a: None, lambda *a: "text", lambda *a: 1 / 0):
-        line = verdict(capsys, checker, garbage)
-        assert ": wrong - " in line
-
-
-@pytest.mark.parametrize("checker, solution", CHECKERS)
-def test_checkers_work_under_seterr_raise(capsys, checker, solution):
-    old = np.seterr(all="raise")
-    try:
-        assert ": correct - " in verdict(capsys, checker, solution)
-    finally:
-        np.seterr(**old)
+@pytest.mark.parametrize("checker", [c for c, _ in CHECKERS])
+def test_stub_is_not_implemented(capsys, checker):
+    # That each checker accepts its reference is the registry-wide plumbing test
+    # (test_exercise_help.py); the references are checked against oracles above.
+    assert judged(capsys, checker, stub).status == "not_implemented"
 
 
 # --- the question ---------------------------------------------------------------------------
