@@ -45,10 +45,12 @@ def test_stable_mish_solution_matches_mpmath_in_both_tails():
 
 def test_stable_mish_grad_solution_matches_mpmath():
     mpmath.mp.dps = 40
-    xs = np.array([-700.0, -100.0, -30.0, -5.0, -2.0, -0.3, 0.0, 0.7, 4.0, 30.0, 710.0])
+    xs = np.array([-717.68, -700.0, -100.0, -30.0, -5.0, -2.0, -0.3, 0.0, 0.7, 4.0, 30.0,
+                   710.0])  # -717.68: e^x is subnormal
     got = deep.stable_mish_grad_solution(xs)
     want = np.array([_mish_grad_mpmath(v) for v in xs])
-    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    # subnormal results keep fewer digits: an absolute 1e-318 there (scipy's expit gave 0)
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-318)
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-13), (np.float32, 1e-5)])
@@ -123,7 +125,7 @@ def mish_two_branch(x):
     "candidate", [mish_logaddexp, mish_two_branch, activations.mish]
 )
 def test_stable_mish_accepts_correct_styles(capsys, candidate):
-    assert "stable_mish: correct - all 4 checks passed." in verdict(
+    assert "stable_mish: correct - all 5 checks passed." in verdict(
         capsys, deep.check_stable_mish, candidate
     )
 
@@ -226,7 +228,7 @@ def mish_grad_two_branch(x):
     "candidate", [mish_grad_two_branch, activations.mish_grad]
 )
 def test_stable_mish_grad_accepts_correct_styles(capsys, candidate):
-    assert "stable_mish_grad: correct - all 4 checks passed." in verdict(
+    assert "stable_mish_grad: correct - all 5 checks passed." in verdict(
         capsys, deep.check_stable_mish_grad, candidate
     )
 
@@ -323,7 +325,7 @@ def snake_cosine_form(x, a=1.0):
 
 @pytest.mark.parametrize("candidate", [snake_cosine_form])
 def test_snake_accepts_correct_styles(capsys, candidate):
-    assert "snake: correct - all 5 checks passed." in verdict(capsys, deep.check_snake, candidate)
+    assert "snake: correct - all 6 checks passed." in verdict(capsys, deep.check_snake, candidate)
 
 
 def test_snake_accepts_the_library_function(capsys):

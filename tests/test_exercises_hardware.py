@@ -272,7 +272,7 @@ def floor_half_style(x, scale, zero_point):
 @pytest.mark.parametrize("candidate", [torch_style,
                                        library_style])
 def test_quantize_int8_accepts_correct_styles(capsys, candidate):
-    assert "quantize_int8: correct - all 9 checks passed." in verdict(
+    assert "quantize_int8: correct - all 10 checks passed." in verdict(
         capsys, hardware.check_quantize_int8, candidate)
 
 

@@ -115,7 +115,7 @@ def boolean_index_style(x, b=4.0):
 @pytest.mark.parametrize("candidate", [two_formulas_style,
                                        float64_then_round_style, boolean_index_style])
 def test_algebraic_softplus_accepts_correct_styles(capsys, candidate):
-    assert "algebraic_softplus: correct - all 7 checks passed." in verdict(
+    assert "algebraic_softplus: correct - all 8 checks passed." in verdict(
         capsys, summary.check_algebraic_softplus, candidate)
 
 

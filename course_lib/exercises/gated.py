@@ -195,6 +195,10 @@ SOFTPLUS_CASES = (
          hint="float32 in, float32 out (float32 exp overflows already at 89)."),
     Case((np.array([-3, 0, 3]),), {"beta": 0.5},
          hint="integer input is promoted to float64; beta = 0.5 gives 2 log(1 + exp(x / 2))."),
+    Case((np.concatenate([-np.logspace(4, 1.5, 60), np.linspace(-30.0, 30.0, 1201),
+                          np.logspace(1.5, 4, 60)]),), {"beta": 1.5},
+         hint="a dense grid from -1e4 to 1e4: right at the points above is not enough; no "
+              "cut-offs (softplus(x) is not x for x > 15, nor 0 for x < -15)."),
 )
 
 

@@ -242,6 +242,10 @@ QUANTIZE_INT8_CASES = (
               "integer is undefined and warns)."),
     Case((np.array([-3, 0, 3]), 0.05, 0),
          hint="integer input is quantised like float input."),
+    # scale 2**-7: x / scale and x * (1 / scale) are the same exact numbers
+    Case((np.linspace(-1.3, 1.3, 2601), 1 / 128, -7),
+         hint="a dense grid from -1.3 to 1.3 with scale 1/128 and zero point -7: "
+              "round(x / scale) + zero_point, clipped, for every x, not only the ones above."),
 )
 
 

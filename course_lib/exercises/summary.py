@@ -94,6 +94,10 @@ ALGEBRAIC_SOFTPLUS_CASES = (
               "overflows already for |x| > 1.8e19."),
     Case((np.array([-2, 0, 2]),),
          hint="integer input is promoted to float64."),
+    Case((np.concatenate([-np.logspace(12, 1.5, 80), np.linspace(-30.0, 30.0, 1201),
+                          np.logspace(1.5, 12, 80)]), 2.5),
+         hint="a dense grid from -1e12 to 1e12: right at the points above is not enough; no "
+              "cut-offs (f(x) is not 0 for x < -100, nor x for x > 100)."),
 )
 
 
