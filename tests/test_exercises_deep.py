@@ -579,3 +579,37 @@ _WRONG_DERIVATIVE_ON_GRID = wrong_answers(
 def test_derivative_on_grid_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, deep.check_derivative_on_grid, candidate, expected)
     assert found.name == "derivative_on_grid"
+
+
+# --- right at the chosen points, wrong between them: the dense grid ---------------------------
+
+
+def _cut_off(function, above, replacement):
+    def answer(x, *args, **kwargs):
+        x = np.asarray(x)
+        x = x if x.dtype.kind == "f" else x.astype(np.float64)
+        return np.where(x > above, replacement(x), function(x, *args, **kwargs))
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    "checker, candidate",
+    [
+        pytest.param(deep.check_stable_mish, _cut_off(deep.stable_mish_solution, 5.0, lambda x: x),
+                     id="mish is x above 5"),
+        pytest.param(deep.check_stable_mish,
+                     _cut_off(deep.stable_mish_solution, -1e9, lambda x: np.where(
+                         (x > 33) & (x < 35), x * 1.000001, deep.stable_mish_solution(x))),
+                     id="mish off by 1e-6 between 33 and 35"),
+        pytest.param(deep.check_stable_mish_grad,
+                     _cut_off(deep.stable_mish_grad_solution, 6.0, np.ones_like),
+                     id="mish' is 1 above 6"),
+        pytest.param(deep.check_snake,
+                     _cut_off(deep.snake_solution, 10.0, lambda x: x + 0.5),
+                     id="snake is x + 1/2 above 10"),
+    ],
+)
+def test_elementwise_checkers_look_between_the_chosen_points(capsys, checker, candidate):
+    found = rejects(capsys, checker, candidate, "first difference")
+    assert "dense grid" in found.hint

@@ -396,3 +396,13 @@ _WRONG_STABLE_SOFTPLUS = wrong_answers(
 def test_stable_softplus_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, check_stable_softplus, candidate, expected)
     assert found.name == "stable_softplus"
+
+
+def test_stable_softplus_looks_between_the_chosen_points(capsys):
+    def cut_off(x, beta=1.0):  # softplus is x above 15 (wrong by 3e-7 / 15 there)
+        x = np.asarray(x)
+        x = x if x.dtype.kind == "f" else x.astype(np.float64)
+        return np.where(beta * x > 15, x, stable_softplus_solution(x, beta))
+
+    found = rejects(capsys, check_stable_softplus, cut_off, "first difference")
+    assert "dense grid" in found.hint

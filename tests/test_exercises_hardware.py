@@ -441,3 +441,14 @@ def _codes(rounding):
 def test_quantize_int8_rejects_every_other_rule_at_a_tie(capsys, candidate):
     found = rejects(capsys, hardware.check_quantize_int8, candidate, "first difference")
     assert "half to EVEN" in found.hint
+
+
+def test_quantize_int8_looks_between_the_chosen_points(capsys):
+    def off_by_one_near_the_top(x, scale, zero_point):
+        codes = hardware.quantize_int8_solution(x, scale, zero_point).astype(np.int64)
+        codes[(codes > 100) & (codes < 120)] += 1
+        return codes.astype(np.int8)
+
+    found = rejects(capsys, hardware.check_quantize_int8, off_by_one_near_the_top,
+                    "first difference")
+    assert "dense grid" in found.hint

@@ -403,3 +403,13 @@ _WRONG_MEAN_OUTPUT = wrong_answers(
 def test_mean_output_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, summary.check_mean_output, candidate, expected)
     assert found.name == "mean_output"
+
+
+def test_algebraic_softplus_looks_between_the_chosen_points(capsys):
+    def cut_off(x, b=4.0):  # f is 0 below -100: right at -1e3 ... -1e12 to 1e-3 absolute
+        y, dy = summary.algebraic_softplus_solution(x, b)
+        x = np.asarray(x)
+        return np.where((x < -50) & (x > -200), 0.0, y).astype(y.dtype), dy
+
+    found = rejects(capsys, summary.check_algebraic_softplus, cut_off, "first difference")
+    assert "dense grid" in found.hint
