@@ -146,3 +146,65 @@ def hint_candidate(record, kind: str, code: str) -> tuple:
     defined = [v for k, v in namespace.items() if k not in before and not k.startswith("__")]
     n = len(record.checker_args) if record.checker_args is not None else 1
     return tuple(defined[:n])
+
+
+# --- wrong answers of every class (issue 18), made from a correct function -----------------
+
+
+def _each(result, convert):
+    """``convert`` applied to every array or number of a (tuple of) result(s)."""
+    if isinstance(result, (tuple, list)):
+        return type(result)(_each(r, convert) for r in result)
+    return convert(result)
+
+
+def reduced_precision(function, dtype=np.float16):
+    """The right values, rounded to a lower precision (arrays and numbers alike)."""
+    def answer(*args, **kwargs):
+        return _each(function(*args, **kwargs),
+                     lambda r: np.asarray(r).astype(dtype) if isinstance(r, np.ndarray)
+                     else dtype(r))
+    return answer
+
+
+def as_lists(function):
+    """The right values, returned as Python lists instead of arrays."""
+    def answer(*args, **kwargs):
+        return _each(function(*args, **kwargs),
+                     lambda r: r.tolist() if isinstance(r, np.ndarray) else r)
+    return answer
+
+
+def in_float32_arithmetic(function):
+    """float64 inputs computed in float32, the result handed back as float64."""
+    def answer(*args, **kwargs):
+        down = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float64
+                else a for a in args]
+        wide = any(isinstance(a, np.ndarray) and a.dtype == np.float64 for a in args)
+        result = function(*down, **kwargs)
+        return _each(result, lambda r: r.astype(np.float64)
+                     if wide and isinstance(r, np.ndarray) and r.dtype == np.float32
+                     else (float(r) if wide and isinstance(r, np.float32) else r))
+    return answer
+
+
+def modifies_input(function, index=0):
+    """Right values, but argument ``index`` is changed in place afterwards."""
+    def answer(*args, **kwargs):
+        result = function(*args, **kwargs)
+        target = args[index]
+        if isinstance(target, np.ndarray) and target.size:
+            target.flat[0] = target.flat[0] + 1 if target.dtype.kind != "b" else True
+        return result
+    return answer
+
+
+def wrong_between(function, low, high, index=0, factor=1.001):
+    """Right except where argument ``index`` lies in (low, high), away from any probe."""
+    def answer(*args, **kwargs):
+        x = np.asarray(args[index])
+        inside = (x > low) & (x < high)
+        return _each(function(*args, **kwargs),
+                     lambda r: np.where(inside, r * factor, r).astype(r.dtype)
+                     if isinstance(r, np.ndarray) and r.shape == x.shape else r)
+    return answer

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import (
+    as_lists,
+    in_float32_arithmetic,
+    modifies_input,
+    reduced_precision,
+    rejects,
+    stub,
+    verdict,
+    wrong_between,
+)
 
 from course_lib.exercises import batchnorm
 from course_lib.layers import Activation, BatchNorm1d, Linear, Sequential
@@ -670,3 +679,59 @@ def test_question(capsys, answer, start):
     out, err = capsys.readouterr()
     assert err == "" and all(len(line) < 90 for line in out.splitlines()), out
     assert out.startswith(f"relu_gradient_depth15_lecun: {start}"), out
+
+
+# --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
+
+def _elementwise_classes(checker, solution, *, dout=False):
+    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
+    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
+    item = ""
+    return [
+        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
+        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
+        (checker, in_float32_arithmetic(solution), "first difference"),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]
+
+
+def _out_float16(self, x):
+    return reference_forward(self, x).astype(np.float16)
+
+
+def _dx_as_list(self, dout):
+    dx, dgamma, dbeta = reference_backward(self, dout)
+    return dx.tolist(), dgamma, dbeta
+
+
+_RUN = batchnorm.update_running_stats_solution
+_FOLD = batchnorm.fold_batchnorm_solution
+
+EVERY_CLASS = [
+    (batchnorm.check_batchnorm_relu_layer, patched(forward=_out_float16),
+     "out: dtype float16, expected float64"),
+    (batchnorm.check_batchnorm_relu_layer, patched(backward=_dx_as_list),
+     "dx: returned a list, expected a numpy array"),
+    (batchnorm.check_update_running_stats, reduced_precision(_RUN),
+     "running_mean: dtype float16, expected float64"),
+    (batchnorm.check_update_running_stats, as_lists(_RUN), "running_mean: returned a list"),
+    (batchnorm.check_update_running_stats, in_float32_arithmetic(_RUN),
+     "running_mean: first difference"),
+    (batchnorm.check_update_running_stats, modifies_input(_RUN, 2),
+     "modified its input running_var"),
+    (batchnorm.check_fold_batchnorm, reduced_precision(_FOLD),
+     "W_folded: dtype float16, expected float64"),
+    (batchnorm.check_fold_batchnorm, as_lists(_FOLD), "W_folded: returned a list"),
+    (batchnorm.check_fold_batchnorm, in_float32_arithmetic(_FOLD), "first difference"),
+    (batchnorm.check_fold_batchnorm, modifies_input(_FOLD, 4),
+     "modified its input running_mean"),
+]
+
+
+@pytest.mark.parametrize("checker, candidate, expected", EVERY_CLASS)
+def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
+                                                            expected):
+    rejects(capsys, checker, candidate, expected)

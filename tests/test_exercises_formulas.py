@@ -7,7 +7,17 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import judged, rejects, stub, verdict
+from exercise_helpers import (
+    as_lists,
+    in_float32_arithmetic,
+    judged,
+    modifies_input,
+    reduced_precision,
+    rejects,
+    stub,
+    verdict,
+    wrong_between,
+)
 
 from course_lib import activations, gradcheck
 from course_lib.exercises import formulas
@@ -567,3 +577,45 @@ def test_a_slow_answer_is_stopped(capsys, monkeypatch):
 
     line = verdict(capsys, formulas.check_elu_stable_grad, slow)
     assert "your code ran for more than 0.2 s and was stopped" in line
+
+
+# --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
+
+def _elementwise_classes(checker, solution, *, dout=False):
+    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
+    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
+    item = ""
+    return [
+        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
+        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
+        (checker, in_float32_arithmetic(solution), "first difference"),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]
+
+
+EVERY_CLASS = [
+    *_elementwise_classes(formulas.check_leaky_relu_any_slope,
+                          formulas.leaky_relu_any_slope_solution),
+    *_elementwise_classes(formulas.check_elu_stable, formulas.elu_stable_solution),
+    *_elementwise_classes(formulas.check_elu_stable_grad, formulas.elu_stable_grad_solution),
+    (formulas.check_central_difference, reduced_precision(formulas.central_difference_solution),
+     "dtype float16, expected float64"),
+    (formulas.check_central_difference, as_lists(formulas.central_difference_solution),
+     "returned a list"),
+    (formulas.check_central_difference, in_float32_arithmetic(formulas.central_difference_solution),
+     "first difference"),
+    (formulas.check_central_difference, modifies_input(formulas.central_difference_solution, 1),
+     "modified its input x"),
+    (formulas.check_central_difference,
+     wrong_between(formulas.central_difference_solution, 5.1, 5.3, index=1),
+     "first difference at x=5."),
+]
+
+
+@pytest.mark.parametrize("checker, candidate, expected", EVERY_CLASS)
+def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
+                                                            expected):
+    rejects(capsys, checker, candidate, expected)

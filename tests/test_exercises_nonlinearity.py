@@ -6,7 +6,17 @@ import math
 
 import numpy as np
 import pytest
-from exercise_helpers import judged, rejects, stub, verdict
+from exercise_helpers import (
+    as_lists,
+    in_float32_arithmetic,
+    judged,
+    modifies_input,
+    reduced_precision,
+    rejects,
+    stub,
+    verdict,
+    wrong_between,
+)
 
 from course_lib import activations
 from course_lib.data import make_xor
@@ -646,3 +656,69 @@ def test_a_slow_answer_is_stopped(capsys, monkeypatch):
     assert "your code ran for more than 0.2 s and was stopped" in line
     line = verdict(capsys, nonlinearity.check_xor_by_hand, slow_network)
     assert "xor_network() ran for more than 0.2 s and was stopped" in line
+
+
+# --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
+
+def _elementwise_classes(checker, solution, *, dout=False):
+    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
+    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
+    item = ""
+    return [
+        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
+        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
+        (checker, in_float32_arithmetic(solution), "first difference"),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]
+
+
+def two_class_rule(scores, y):
+    """Right for two classes only: class 1 where its score beats class 0's."""
+    return float(np.mean((scores[:, 1] > scores[:, 0]).astype(int) == y))
+
+
+def first_two_columns(scores, y):
+    """Right for two classes only: the argmax of the first two columns."""
+    return float(np.mean(np.argmax(scores[:, :2], axis=1) == y))
+
+
+_ACC = nonlinearity.classification_accuracy_solution
+_TWO = nonlinearity.two_layer_forward_solution
+_COLLAPSE = nonlinearity.collapse_linear_layers_solution
+
+EVERY_CLASS = [
+    *_elementwise_classes(nonlinearity.check_tanh_from_sigmoid,
+                          nonlinearity.tanh_from_sigmoid_solution),
+    (nonlinearity.check_classification_accuracy, reduced_precision(_ACC),
+     "returned a numpy float16 scalar, expected a Python float"),
+    (nonlinearity.check_classification_accuracy, reduced_precision(_ACC, np.float32),
+     "returned a numpy float32 scalar, expected a Python float"),
+    (nonlinearity.check_classification_accuracy, lambda s, y: [_ACC(s, y)], "returned a list"),
+    (nonlinearity.check_classification_accuracy, lambda s, y: str(_ACC(s, y)),
+     "returned a str"),
+    (nonlinearity.check_classification_accuracy, two_class_rule, "expected 0.8, got 0.4"),
+    (nonlinearity.check_classification_accuracy, first_two_columns, "expected 0.8, got 0.4"),
+    (nonlinearity.check_classification_accuracy, modifies_input(_ACC, 1),
+     "modified its input y"),
+    (nonlinearity.check_two_layer_forward, reduced_precision(_TWO),
+     "dtype float16, expected float64"),
+    (nonlinearity.check_two_layer_forward, as_lists(_TWO), "returned a list"),
+    (nonlinearity.check_two_layer_forward, in_float32_arithmetic(_TWO), "first difference"),
+    (nonlinearity.check_two_layer_forward, modifies_input(_TWO, 1), "modified its input W1"),
+    (nonlinearity.check_collapse_linear_layers, reduced_precision(_COLLAPSE),
+     "W: dtype float16, expected float64"),
+    (nonlinearity.check_collapse_linear_layers, as_lists(_COLLAPSE), "W: returned a list"),
+    (nonlinearity.check_collapse_linear_layers, in_float32_arithmetic(_COLLAPSE),
+     "W: first difference"),
+    (nonlinearity.check_collapse_linear_layers, modifies_input(_COLLAPSE, 0),
+     "modified its input W1"),
+]
+
+
+@pytest.mark.parametrize("checker, candidate, expected", EVERY_CLASS)
+def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
+                                                            expected):
+    rejects(capsys, checker, candidate, expected)

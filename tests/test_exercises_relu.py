@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import (
+    as_lists,
+    in_float32_arithmetic,
+    modifies_input,
+    reduced_precision,
+    rejects,
+    stub,
+    verdict,
+    wrong_between,
+)
 
 from course_lib.exercises import relu
 from course_lib.layers import Activation
@@ -435,3 +444,75 @@ def test_dead_relu_question(capsys, given, start):
     out, err = capsys.readouterr()
     assert err == "" and out.startswith(f"dead_relu_bias_minus3: {start}"), out
     assert all(len(line) < 90 for line in out.splitlines()), out
+
+
+# --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
+
+def _elementwise_classes(checker, solution, *, dout=False):
+    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
+    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
+    item = ""
+    return [
+        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
+        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
+        (checker, in_float32_arithmetic(solution), "first difference"),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]
+
+
+_ReLU = type(relu.relu_layer_solution())
+
+
+class Float16Output(_ReLU):
+    def forward(self, x):
+        return super().forward(x).astype(np.float16)
+
+
+class ListGradient(_ReLU):
+    def backward(self, dout):
+        return super().backward(dout).tolist()
+
+
+class Float32Arithmetic(_ReLU):
+    def forward(self, x):
+        x = np.asarray(x)
+        y = super().forward(x.astype(np.float32) if x.dtype == np.float64 else x)
+        return y.astype(np.float64) if x.dtype.kind in "fiu" and x.dtype != np.float32 else y
+
+    def backward(self, dout):
+        dout = np.asarray(dout)
+        dx = super().backward(dout.astype(np.float32) if dout.dtype == np.float64 else dout)
+        return dx.astype(np.float64) if dout.dtype == np.float64 else dx
+
+
+class ScalesDoutInPlace(_ReLU):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        dout.flat[0] = dout.flat[0] + 1
+        return dx
+
+
+class WrongBetween(_ReLU):
+    def forward(self, x):
+        y = super().forward(x)
+        return np.where((y > 5.1) & (y < 5.3), 1.001 * y, y).astype(y.dtype)
+
+
+EVERY_CLASS = [
+    (relu.check_relu_layer, Float16Output, "y: dtype float16, expected float64"),
+    (relu.check_relu_layer, ListGradient, "dx: returned a list, expected a numpy array"),
+    (relu.check_relu_layer, Float32Arithmetic, "first difference"),
+    (relu.check_relu_layer, ScalesDoutInPlace, "modified its input dout"),
+    (relu.check_relu_layer, WrongBetween, "y: first difference at x=5."),
+    *_elementwise_classes(relu.check_leaky_relu_backward, relu.leaky_relu_backward_solution,
+                          dout=True),
+]
+
+
+@pytest.mark.parametrize("checker, candidate, expected", EVERY_CLASS)
+def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
+                                                            expected):
+    rejects(capsys, checker, candidate, expected)

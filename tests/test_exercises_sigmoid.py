@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 import scipy.special
 import torch
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import (
+    as_lists,
+    in_float32_arithmetic,
+    judged,
+    modifies_input,
+    reduced_precision,
+    rejects,
+    stub,
+    verdict,
+    wrong_between,
+)
 
 from course_lib import activations
 from course_lib.exercises import sigmoid
@@ -333,3 +343,41 @@ def test_depth_question(capsys, given, start):
     out, err = capsys.readouterr()
     assert err == "" and out.startswith(f"sigmoid_depth_gain8: {start}"), out
     assert all(len(line) < 90 for line in out.splitlines()), out
+
+
+# --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
+
+def _elementwise_classes(checker, solution, *, dout=False):
+    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
+    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
+    item = ""
+    return [
+        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
+        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
+        (checker, in_float32_arithmetic(solution), "first difference"),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]
+
+
+EVERY_CLASS = [
+    *[(c, a, f"sigmoid: {e}" if "dtype" in e or "list" in e else e) for c, a, e in
+      _elementwise_classes(sigmoid.check_sigmoid_and_derivative,
+                           sigmoid.sigmoid_and_derivative_solution)],
+    *_elementwise_classes(sigmoid.check_log_sigmoid, sigmoid.log_sigmoid_solution),
+]
+
+
+def test_a_correct_pair_returned_as_a_list_is_accepted(capsys):
+    def as_list(x):
+        return list(sigmoid.sigmoid_and_derivative_solution(x))
+
+    assert judged(capsys, sigmoid.check_sigmoid_and_derivative, as_list).status == "correct"
+
+
+@pytest.mark.parametrize("checker, candidate, expected", EVERY_CLASS)
+def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
+                                                            expected):
+    rejects(capsys, checker, candidate, expected)

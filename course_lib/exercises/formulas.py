@@ -173,6 +173,9 @@ CENTRAL_DIFFERENCE_CASES = (
               "perturb one index of a 1-D array at a time."),
     Case((_cubic, np.array([-2, 0, 3])), {"h": 1e-4},
          hint="integer x: convert to float64 first (an integer array cannot hold x + h)."),
+    Case((np.sin, dense_grid(-10.0, 10.0, 2001)), {"h": 1e-4},
+         hint="on a fine grid over [-10, 10]: right everywhere, not only at the few inputs "
+              "above."),
 )
 
 

@@ -173,6 +173,9 @@ RELU_LAYER_CASES = (
          hint={"y": _Y_HINT,
                "dx": "forward was called on -x, then on x: backward must use the cache of "
                      "the latest forward, so overwrite it on every call."}),
+    Case((dense_grid(), np.cos(dense_grid())),
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 _NAME = "relu_layer"
