@@ -96,7 +96,7 @@ def layer_verdict(capsys, layer_class):
 
 def test_relu_layer_solution_correct_with_gradient_check_and_stub_not_implemented(capsys):
     line = layer_verdict(capsys, relu.relu_layer_solution)
-    assert line.startswith("relu_layer: correct - all 10 checks passed.")
+    assert line.startswith("relu_layer: correct - all 11 checks passed.")
     assert "Gradient check of your layer" in line and "relative error" in line
 
     class Stub:
