@@ -218,9 +218,9 @@ def integer_output(scores, mask):
     ],
 )
 def test_masked_softmax_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, check_masked_softmax, candidate)
-    assert line.startswith("masked_softmax: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, check_masked_softmax, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the backward pass: other correct styles and typical mistakes --------------------------
@@ -309,9 +309,9 @@ def one_row_only(probs, dout):
     ],
 )
 def test_masked_softmax_backward_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, check_masked_softmax_backward, candidate)
-    assert line.startswith("masked_softmax_backward: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, check_masked_softmax_backward, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- max_attention_weight ------------------------------------------------------------------
@@ -384,9 +384,9 @@ def returns_text(d, t):
     ],
 )
 def test_max_attention_weight_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, check_max_attention_weight, candidate)
-    assert line.startswith("max_attention_weight: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, check_max_attention_weight, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ---------------------------------------------------------------------------

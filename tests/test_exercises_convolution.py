@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, wrong_answers
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -213,9 +213,9 @@ def first_image_only(x, weight, bias, padding=0):
     ],
 )
 def test_conv2d_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, conv.check_conv2d_forward_im2col, candidate)
-    assert line.startswith("conv2d_forward_im2col: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, conv.check_conv2d_forward_im2col, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_conv2d_reports_bad_returns_without_raising(capsys):
@@ -268,9 +268,9 @@ def test_output_size_accepts_other_correct_styles(capsys, candidate):
     ],
 )
 def test_output_size_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, conv.check_conv_output_size, candidate)
-    assert line.startswith("conv_output_size: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, conv.check_conv_output_size, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- maxpool2d_forward ---------------------------------------------------------------------
@@ -349,9 +349,9 @@ def pools_over_channels_too(x, kernel_size):
     ],
 )
 def test_maxpool_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, conv.check_maxpool2d_forward, candidate)
-    assert line.startswith("maxpool2d_forward: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, conv.check_maxpool2d_forward, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ---------------------------------------------------------------------------

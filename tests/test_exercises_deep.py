@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.special
 import torch
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations
@@ -207,10 +207,10 @@ def mish_tanh_by_exp(x):
     ],
 )
 def test_stable_mish_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, deep.check_stable_mish, candidate)
-    assert line.startswith("stable_mish: wrong - "), line
-    assert expected_in_line in line, line
-    assert "Stuck? hint('stable_mish', 1)" in line
+    found = judged(capsys, deep.check_stable_mish, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
+    assert found.text.rstrip().endswith("Stuck? hint('stable_mish', 1)"), found.text
 
 
 # --- stable_mish_grad -----------------------------------------------------------------------
@@ -310,9 +310,9 @@ def grad_finite_difference(x):
     ],
 )
 def test_stable_mish_grad_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, deep.check_stable_mish_grad, candidate)
-    assert line.startswith("stable_mish_grad: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, deep.check_stable_mish_grad, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- snake ----------------------------------------------------------------------------------
@@ -398,9 +398,9 @@ def snake_list(x, a=1.0):
     ],
 )
 def test_snake_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, deep.check_snake, candidate)
-    assert line.startswith("snake: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, deep.check_snake, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- derivative_on_grid ---------------------------------------------------------------------
@@ -502,9 +502,9 @@ def gradient_step_two(f, x):
     ],
 )
 def test_derivative_on_grid_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, deep.check_derivative_on_grid, candidate)
-    assert line.startswith("derivative_on_grid: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, deep.check_derivative_on_grid, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ---------------------------------------------------------------------------

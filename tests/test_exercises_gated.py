@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_helpers import answer, rejects, stub, verdict
+from exercise_helpers import answer, judged, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations as act
@@ -260,9 +260,9 @@ def only_three(x, W, b, dout):
     ],
 )
 def test_swiglu_layer_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, check_swiglu_layer, candidate)
-    assert line.startswith("swiglu_layer: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, check_swiglu_layer, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- softplus: other correct styles and typical mistakes ---------------------------------------
@@ -349,9 +349,9 @@ def python_list(x, beta=1.0):
     ],
 )
 def test_stable_softplus_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, check_stable_softplus, candidate)
-    assert line.startswith("stable_softplus: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, check_stable_softplus, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
 from exercise_mutations import NUMBER_KINDS, wrong_answers
 
 from course_lib.analysis import saturation_fraction, slope_statistics
@@ -226,16 +226,16 @@ def returns_none(model, X, threshold=0.01):
         (finite_differences, "mean_abs_slope: first difference"),
         (swapped, "take its INPUT z"),
         (misses_the_last_layer, "shape (1,), expected (2,)"),
-        (centres_x_in_place, "your function changed its input X in place"),
+        (centres_x_in_place, "modified its input X"),
         (switches_to_eval_mode, "do not switch the model's mode"),
         (fixed_threshold, "not a fixed 0.01"),
         (returns_none, "expected 2 values"),
     ],
 )
 def test_analyse_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, gf.check_analyse_activation_slopes, candidate)
-    assert line.startswith("analyse_activation_slopes: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, gf.check_analyse_activation_slopes, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_analyse_reports_non_functions(capsys):
@@ -275,9 +275,9 @@ def test_shrink_factor_accepts_other_correct_styles(capsys, candidate):
     ],
 )
 def test_shrink_factor_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, gf.check_gradient_shrink_factor, candidate)
-    assert line.startswith("gradient_shrink_factor: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, gf.check_gradient_shrink_factor, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ---------------------------------------------------------------------------

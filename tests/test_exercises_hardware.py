@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, wrong_answers
 from numba import njit, prange
 
@@ -239,9 +239,9 @@ def nan_to_zero(x, negative_slope=0.01, out=None):
     ],
 )
 def test_leaky_relu_kernel_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, hardware.check_leaky_relu_kernel, candidate)
-    assert line.startswith("leaky_relu_kernel: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, hardware.check_leaky_relu_kernel, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- quantize_int8 -------------------------------------------------------------------------------
@@ -341,13 +341,13 @@ def zero_point_before_rounding_scaled(x, scale, zero_point):
         (float_codes, "dtype float64, expected int8"),
         (int64_codes, "dtype int64, expected int8"),
         (uint8_range, "dtype uint8, expected int8"),
-        (zero_point_before_rounding_scaled, "wrong - first difference"),
+        (zero_point_before_rounding_scaled, "first difference"),
     ],
 )
 def test_quantize_int8_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, hardware.check_quantize_int8, candidate)
-    assert line.startswith("quantize_int8: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, hardware.check_quantize_int8, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the predict-then-run question --------------------------------------------------------------

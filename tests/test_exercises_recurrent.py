@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.special
 import torch
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib.exercises import recurrent
@@ -186,9 +186,9 @@ def step_without_candidate_tanh(x, h_prev, params):
     ],
 )
 def test_gated_step_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, recurrent.check_gated_step, candidate)
-    assert line.startswith("gated_step: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, recurrent.check_gated_step, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- gated_step_backward --------------------------------------------------------------------
@@ -337,9 +337,9 @@ def _wrong_backwards():
     "candidate, expected_in_line", _wrong_backwards(), ids=lambda v: getattr(v, "__name__", "")
 )
 def test_gated_step_backward_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, recurrent.check_gated_step_backward, candidate)
-    assert line.startswith("gated_step_backward: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, recurrent.check_gated_step_backward, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- per_step_std ---------------------------------------------------------------------------
@@ -388,9 +388,9 @@ def _f(states):
     ],
 )
 def test_per_step_std_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, recurrent.check_per_step_std, candidate)
-    assert line.startswith("per_step_std: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, recurrent.check_per_step_std, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_per_step_std_rejects_an_in_place_centring(capsys):

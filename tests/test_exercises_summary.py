@@ -7,7 +7,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from exercise_helpers import rejects, stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations
@@ -219,9 +219,9 @@ def derivative_sign(x, b=4.0):
     ],
 )
 def test_algebraic_softplus_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, summary.check_algebraic_softplus, candidate)
-    assert line.startswith("algebraic_softplus: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, summary.check_algebraic_softplus, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_naive_formula_overflows_for_huge_inputs(capsys):
@@ -325,9 +325,9 @@ def coarse_grid(f):
     ],
 )
 def test_mean_output_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, summary.check_mean_output, candidate)
-    assert line.startswith("mean_output: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, summary.check_mean_output, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the self-test questions --------------------------------------------------------------------
