@@ -735,3 +735,22 @@ EVERY_CLASS = [
 def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
                                                             expected):
     rejects(capsys, checker, candidate, expected)
+
+
+# --- every checker's reference, on every one of its inputs, against an independent oracle ---
+
+
+def test_the_fold_reference_on_every_case_agrees_with_torch_linear_then_batch_norm():
+    rng = np.random.default_rng(5)
+    for case in (*batchnorm.FOLD_BATCHNORM_CASES, *batchnorm.FOLD_BATCHNORM_CASES_32):
+        W, b, gamma, beta, mean, var = (np.asarray(a, dtype=np.float64) for a in case.args)
+        eps = case.kwargs.get("eps", 1e-5)
+        x = rng.normal(size=(7, W.shape[0]))
+        t = {k: torch.from_numpy(v) for k, v in dict(W=W, b=b, g=gamma, be=beta, m=mean,
+                                                       v=var, x=x).items()}
+        want = torch.nn.functional.batch_norm(t["x"] @ t["W"] + t["b"], t["m"], t["v"],
+                                              t["g"], t["be"], training=False, eps=eps)
+        W_f, b_f = batchnorm.fold_batchnorm_solution(*case.args, **case.kwargs)
+        rtol = 1e-12 if W_f.dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(x @ W_f.astype(np.float64) + b_f, want.numpy(), rtol=rtol,
+                                   atol=rtol)

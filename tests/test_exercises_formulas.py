@@ -619,3 +619,53 @@ EVERY_CLASS = [
 def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
                                                             expected):
     rejects(capsys, checker, candidate, expected)
+
+
+# --- every checker's reference, on every one of its inputs, against an independent oracle ---
+
+
+def _as_checked(x):
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+@pytest.mark.parametrize("cases, reference, torch_function", [
+    (formulas.LEAKY_RELU_CASES, formulas._leaky_reference,
+     lambda t, negative_slope=0.01: torch.nn.functional.leaky_relu(t, negative_slope)),
+    (formulas.ELU_CASES, formulas._elu_reference,
+     lambda t, alpha=1.0: torch.nn.functional.elu(t, alpha)),
+])
+def test_the_references_on_every_case_agree_with_torch(cases, reference, torch_function):
+    for case in cases:
+        x = _as_checked(case.args[0])
+        got = reference(case.args[0], **case.kwargs)
+        want = torch_function(torch.from_numpy(x.astype(np.float64)), **case.kwargs).numpy()
+        assert got.dtype == x.dtype
+        rtol = 1e-15 if x.dtype == np.float64 else 1.2e-7
+        np.testing.assert_allclose(got, want.astype(x.dtype), rtol=rtol)
+
+
+def test_the_elu_derivative_reference_on_every_case_agrees_with_torch_autograd():
+    for case in formulas.ELU_GRAD_CASES:
+        x = _as_checked(case.args[0])
+        t = torch.from_numpy(x.astype(np.float64)).requires_grad_(True)
+        torch.nn.functional.elu(t, **case.kwargs).sum().backward()
+        got = formulas._elu_grad_reference(case.args[0], **case.kwargs)
+        assert got.dtype == x.dtype
+        np.testing.assert_allclose(got, t.grad.numpy().astype(x.dtype),
+                                   rtol=1e-15 if x.dtype == np.float64 else 1.2e-7)
+
+
+DERIVATIVES = {np.tanh: lambda x: 1 - np.tanh(x) ** 2, np.sin: np.cos,
+               formulas._cubic: lambda x: 3 * x**2 - 2.0,
+               formulas._softplus: lambda x: 1 / (1 + np.exp(-x))}
+
+
+def test_the_central_difference_reference_on_every_case_is_within_its_error_of_f_prime():
+    """Truncation h**2/6 * max|f3| (third derivative, at most 6 here) plus rounding (1e-13/h):
+    the analytic derivative is the oracle."""
+    for case in formulas.CENTRAL_DIFFERENCE_CASES:
+        f, x = case.args
+        h = case.kwargs["h"]
+        got = formulas.central_difference_solution(f, x, h)
+        want = DERIVATIVES[f](np.asarray(x, dtype=np.float64))
+        assert np.max(np.abs(got - want)) < h**2 / 6 * 6.0 + 1e-13 / h

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from exercise_helpers import (
     as_lists,
     in_float32_arithmetic,
@@ -722,3 +723,56 @@ EVERY_CLASS = [
 def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
                                                             expected):
     rejects(capsys, checker, candidate, expected)
+
+
+# --- every checker's reference, on every one of its inputs, against an independent oracle ---
+
+
+def _plain(value):
+    return value.array if hasattr(value, "array") else value
+
+
+def test_the_tanh_reference_on_every_case_agrees_with_torch():
+    for case in nonlinearity.TANH_CASES:
+        x = case.args[0]
+        got = nonlinearity._tanh_reference(x)
+        want_dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        want = torch.tanh(torch.from_numpy(x.astype(np.float64))).numpy().astype(want_dtype)
+        assert got.dtype == want_dtype
+        np.testing.assert_allclose(got, want, rtol=4e-16 if want_dtype == np.float64 else 1.2e-7)
+
+
+def test_the_collapse_reference_on_every_case_agrees_with_two_torch_linear_layers():
+    for case in nonlinearity.COLLAPSE_CASES:
+        W1, b1, W2, b2 = (torch.from_numpy(a.astype(np.float64)) for a in case.args)
+
+        def layers(x, W1=W1, b1=b1, W2=W2, b2=b2):
+            return torch.nn.functional.linear(torch.nn.functional.linear(x, W1.T, b1), W2.T, b2)
+
+        b_want = layers(torch.zeros(1, W1.shape[0], dtype=torch.float64))[0]
+        W_want = layers(torch.eye(W1.shape[0], dtype=torch.float64)) - b_want
+        W, b = nonlinearity.collapse_linear_layers_solution(*case.args)
+        rtol = 1e-12 if W.dtype == np.float64 else 1e-6
+        np.testing.assert_allclose(W, W_want.numpy(), rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(b, b_want.numpy(), rtol=rtol, atol=rtol)
+
+
+def test_the_two_layer_reference_on_every_case_agrees_with_torch():
+    torch_of = {activations.relu: torch.relu, activations.tanh: torch.tanh,
+                activations.sigmoid: torch.sigmoid}
+    for case in nonlinearity.TWO_LAYER_CASES:
+        *arrays, activation = case.args
+        X, W1, b1, W2, b2 = (torch.from_numpy(_plain(a).astype(np.float64)) for a in arrays)
+        want = torch_of[activation](X @ W1 + b1) @ W2 + b2
+        got = nonlinearity._two_layer_reference(*case.args)
+        rtol = 1e-12 if got.dtype == np.float64 else 1e-6
+        np.testing.assert_allclose(got, want.numpy(), rtol=rtol, atol=rtol)
+
+
+def test_the_accuracy_reference_on_every_case_agrees_with_a_loop_over_rows():
+    for case in nonlinearity.ACCURACY_CASES:
+        scores, y = case.args
+        right = sum(max(range(len(row)), key=lambda j, r=row: (r[j], -j)) == label
+                    for row, label in zip(scores.tolist(), y.tolist(), strict=True))
+        got = nonlinearity.classification_accuracy_solution(scores, y)
+        assert type(got) is float and got == right / len(y)

@@ -516,3 +516,37 @@ EVERY_CLASS = [
 def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
                                                             expected):
     rejects(capsys, checker, candidate, expected)
+
+
+# --- every checker's reference, on every one of its inputs, against an independent oracle ---
+
+
+def _torch_grad(x, dout, function):
+    t = torch.from_numpy(np.asarray(x, dtype=np.float64)).requires_grad_(True)
+    y = function(t)
+    y.backward(torch.from_numpy(np.asarray(dout, dtype=np.float64)))
+    return y.detach().numpy(), t.grad.numpy()
+
+
+def test_the_relu_layer_reference_on_every_case_and_usage_agrees_with_torch_autograd():
+    """However the layer is used, its y and dx are those of relu on (x, dout)."""
+    for case in relu.RELU_LAYER_CASES:
+        x, dout = case.args[:2]
+        y, dx = relu.relu_layer_reference(*case.args)
+        want_y, want_dx = _torch_grad(x, dout, torch.relu)
+        dtype = np.float32 if x.dtype == np.float32 else np.float64
+        assert y.dtype == dtype
+        np.testing.assert_array_equal(y, want_y.astype(dtype))
+        np.testing.assert_array_equal(dx, want_dx.astype(dx.dtype))
+
+
+def test_the_leaky_backward_reference_on_every_case_agrees_with_torch_autograd():
+    for case in relu.LEAKY_RELU_BACKWARD_CASES:
+        x, dout = case.args
+        slope = case.kwargs["negative_slope"]
+        _, want = _torch_grad(x, dout, lambda t, s=slope: torch.nn.functional.leaky_relu(t, s))
+        got = relu.leaky_relu_backward_solution(x, dout, **case.kwargs)
+        dtype = dout.dtype if dout.dtype.kind == "f" else np.dtype(np.float64)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want.astype(dtype),
+                                   rtol=1e-15 if dtype == np.float64 else 1.2e-7)

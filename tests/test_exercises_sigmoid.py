@@ -381,3 +381,34 @@ def test_a_correct_pair_returned_as_a_list_is_accepted(capsys):
 def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
                                                             expected):
     rejects(capsys, checker, candidate, expected)
+
+
+# --- every checker's reference, on every one of its inputs, against an independent oracle ---
+
+
+def _flush(a):
+    return np.where(np.abs(a) < np.finfo(a.dtype).tiny, 0.0, a)
+
+
+@pytest.mark.parametrize("cases, reference, oracles, limits", [
+    (sigmoid.SIGMOID_AND_DERIVATIVE_CASES, sigmoid.sigmoid_and_derivative_solution,
+     (lambda v: 1 / (1 + mpmath.exp(-v)), lambda v: mpmath.exp(-v) / (1 + mpmath.exp(-v)) ** 2),
+     ({np.inf: 1.0, -np.inf: 0.0}, {np.inf: 0.0, -np.inf: 0.0})),
+    (sigmoid.LOG_SIGMOID_CASES, sigmoid.log_sigmoid_solution,
+     (lambda v: -mpmath.log1p(mpmath.exp(-v)),), ({np.inf: 0.0, -np.inf: -np.inf},)),
+])
+def test_the_references_on_every_case_agree_with_mpmath(cases, reference, oracles, limits):
+    for case in cases:
+        x = case.args[0]
+        x = x if x.dtype.kind == "f" else x.astype(np.float64)
+        got = reference(case.args[0])
+        got = got if isinstance(got, tuple) else (got,)
+        for g, oracle, limit in zip(got, oracles, limits, strict=True):
+            flat = x.ravel()
+            want = exact(oracle, flat)
+            for v, value in limit.items():  # mpmath is not asked at +-inf
+                want[flat == v] = value
+            want = want.reshape(x.shape).astype(x.dtype)
+            assert g.dtype == x.dtype
+            rtol = 5e-16 if x.dtype == np.float64 else 1.2e-7  # about 2 ulp
+            np.testing.assert_allclose(_flush(g), _flush(want), rtol=rtol, atol=0)
