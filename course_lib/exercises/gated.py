@@ -95,7 +95,9 @@ _SWIGLU_HINTS = {
           "then dx = dz @ W.T.",
     "dW": "dW = x.T @ dz, where dz = [dL/da, dL/dg] is the gradient of z.",
     "db": "db = dz summed over the batch: one number per column of W, shape (2H,).",
-    "": "return (y, dx, dW, db).",
+    "": "forward: z = x @ W + b, a = z[..., :H], g = z[..., H:], y = a * g * sigmoid(g); "
+        "backward: dz = [dL/da, dL/dg], then dx, dW and db as for a Linear layer; "
+        "return (y, dx, dW, db).",
 }
 
 
