@@ -396,3 +396,33 @@ def test_mse_accepts_float32_arithmetic_for_float32_data(capsys):
     # the hint's own code: float(np.mean(diff**2)) sums float32 squares for float32 data
     found = judged(capsys, ex.check_mse_loss_and_grad, _mse(lambda d: float(np.mean(d**2))))
     assert found.status == "correct", found.text
+
+
+# --- every checker input, against torch ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ex.ADAPTIVE_SWISH_BACKWARD_CASES,
+                         ids=lambda c: str(c.args[0])[:20])
+def test_the_backward_reference_on_every_case_agrees_with_torch_autograd(case):
+    x, alpha, beta, dout = (torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+                            for a in case.args)
+    (alpha * x * torch.sigmoid(beta * x) * dout.detach()).sum().backward()
+    want = (x.grad.numpy(), alpha.grad.numpy(), beta.grad.numpy())
+    got = ex.adaptive_swish_backward_solution(*case.args)
+    # float32 results: float32 rounding, and subnormal ones (below 1.2e-38) fewer digits
+    rtol, atol = (1e-5, 1e-40) if got[0].dtype == np.float32 else (1e-12, 1e-300)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("case", ex.MSE_CASES + ex.MSE_CASES_FLOAT32,
+                         ids=lambda c: str(c.args[1].shape))
+def test_the_mse_reference_on_every_case_agrees_with_torch(case):
+    prediction, target = (np.asarray(a, dtype=np.float64) for a in case.args)
+    p = torch.tensor(prediction, requires_grad=True)
+    loss = torch.nn.functional.mse_loss(p, torch.from_numpy(target.reshape(prediction.shape)))
+    loss.backward()
+    got_loss, got_grad = ex.mse_loss_and_grad_solution(*case.args)
+    rtol = 1e-6 if got_grad.dtype == np.float32 else 1e-13
+    assert type(got_loss) is float and got_loss == pytest.approx(loss.item(), rel=rtol)
+    np.testing.assert_allclose(got_grad, p.grad.numpy(), rtol=rtol)

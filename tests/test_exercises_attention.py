@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import torch
@@ -494,3 +495,41 @@ def backward_by_einsum(probs, dout):
 def test_masked_softmax_backward_accepts_einsum_and_float32_arithmetic_for_float32(capsys):
     found = judged(capsys, check_masked_softmax_backward, backward_by_einsum)
     assert found.status == "correct", found.text
+
+
+# --- every checker input, against torch and mpmath ---------------------------------------------
+
+
+@pytest.mark.parametrize("case", attention.MASKED_SOFTMAX_CASES, ids=lambda c: str(c.args[0])[:20])
+def test_the_masked_softmax_reference_on_every_case_agrees_with_torch(case):
+    scores, mask = case.args
+    s = torch.from_numpy(np.asarray(scores, dtype=np.float64))
+    allowed = torch.from_numpy(np.broadcast_to(np.asarray(mask, dtype=bool), s.shape).copy())
+    want = torch.softmax(s.masked_fill(~allowed, -torch.inf), dim=-1).numpy()
+    got = masked_softmax_solution(*case.args)
+    np.testing.assert_allclose(got, want, rtol=1e-6 if got.dtype == np.float32 else 1e-13,
+                               atol=1e-300)
+
+
+@pytest.mark.parametrize("case", attention.MASKED_SOFTMAX_BACKWARD_CASES,
+                         ids=lambda c: str(c.args[1])[:20])
+def test_the_masked_softmax_backward_reference_on_every_case_agrees_with_autograd(case):
+    probs, dout = (np.asarray(a, dtype=np.float64) for a in case.args)
+    # scores whose softmax is probs (log p, -inf where p = 0), through torch's softmax
+    scores = torch.tensor(np.log(np.where(probs > 0, probs, 1.0)), requires_grad=True)
+    p = torch.softmax(scores.masked_fill(torch.from_numpy(probs == 0), -torch.inf), dim=-1)
+    (p * torch.from_numpy(dout)).sum().backward()
+    got = masked_softmax_backward_solution(*case.args)
+    np.testing.assert_allclose(got, scores.grad.numpy(),
+                               rtol=1e-5 if got.dtype == np.float32 else 1e-12,
+                               atol=1e-6 if got.dtype == np.float32 else 1e-15)
+
+
+@pytest.mark.parametrize("case", attention.MAX_ATTENTION_WEIGHT_CASES, ids=lambda c: str(c.args))
+def test_the_max_attention_weight_reference_on_every_case_agrees_with_mpmath(case):
+    mpmath.mp.dps = 50
+    d, t = case.args
+    s = mpmath.sqrt(d)
+    want = float(mpmath.exp(s) / (mpmath.exp(s) + (t - 1) * mpmath.exp(-s)))
+    got = max_attention_weight_solution(d, t)
+    assert type(got) is float and got == pytest.approx(want, rel=1e-14)

@@ -450,3 +450,40 @@ def test_output_size_accepts_a_numpy_integer(capsys):
 
     assert " correct - all 8 checks passed." in verdict(capsys, conv.check_conv_output_size,
                                                          numpy_int)
+
+
+# --- every checker input, against torch -------------------------------------------------------
+
+
+def _plain(value):
+    return value.array if isinstance(value, conv.Given) else value
+
+
+@pytest.mark.parametrize("case", conv.CONV2D_CASES, ids=lambda c: str(c.args[0])[:30])
+def test_the_conv2d_reference_on_every_case_agrees_with_torch(case):
+    x, weight, bias = (np.asarray(_plain(a), dtype=np.float64) for a in case.args)
+    padding = case.kwargs["padding"]
+    want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(weight),
+                                      torch.from_numpy(bias), padding=padding).numpy()
+    got = conv._reference_conv2d(*case.args, **case.kwargs)
+    np.testing.assert_allclose(got, want, rtol=1e-5 if got.dtype == np.float32 else 1e-12,
+                               atol=1e-5 if got.dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(conv.conv2d_forward_im2col_solution(
+        *(_plain(a) for a in case.args), padding=padding), got, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", conv.MAXPOOL_CASES, ids=lambda c: str(c.args[0])[:30])
+def test_the_maxpool_reference_on_every_case_agrees_with_torch(case):
+    x, k = _plain(case.args[0]), case.args[1]
+    want = torch.nn.functional.max_pool2d(torch.from_numpy(np.asarray(x, dtype=np.float64)),
+                                          k).numpy()
+    np.testing.assert_array_equal(conv._reference_maxpool2d(*case.args).astype(np.float64), want)
+
+
+@pytest.mark.parametrize("case", conv.OUTPUT_SIZE_CASES)
+def test_the_output_size_reference_on_every_case_agrees_with_torch(case):
+    size, k = case.args
+    layer = torch.nn.Conv2d(1, 1, k, stride=case.kwargs["stride"], padding=case.kwargs["padding"])
+    want = layer(torch.zeros(1, 1, size, size)).shape[-1]
+    got = conv.conv_output_size_solution(*case.args, **case.kwargs)
+    assert type(got) is int and got == want

@@ -463,3 +463,13 @@ def _sharp_softplus_backward(x, dout):
 def test_c1_accepts_smooth_and_piecewise_c1_functions(capsys, forward, backward):
     found = judged(capsys, lambda pair: ex.check_custom_c1_activation(*pair), (forward, backward))
     assert found.status == "correct", found.text
+
+
+@pytest.mark.parametrize("case", ex.C1_JOIN_CASES, ids=lambda c: str(c.args))
+def test_the_c1_join_reference_on_every_case_agrees_with_mpmath(case):
+    mpmath.mp.dps = 50
+    _, beta, c = case.args
+    a0, a1 = ex.c1_join_coefficients_solution(*case.args)
+    assert type(a0) is float and type(a1) is float
+    assert a0 == pytest.approx(float(beta * mpmath.log1p(mpmath.exp(c))), rel=1e-14)
+    assert a1 == pytest.approx(float(beta / (1 + mpmath.exp(-c))), rel=1e-14)

@@ -613,3 +613,42 @@ def _cut_off(function, above, replacement):
 def test_elementwise_checkers_look_between_the_chosen_points(capsys, checker, candidate):
     found = rejects(capsys, checker, candidate, "first difference")
     assert "dense grid" in found.hint
+
+
+# --- every checker input, against mpmath ------------------------------------------------------
+
+
+def _mpmath_elementwise(function, x, **kwargs):
+    mpmath.mp.dps = 40
+    return np.array([float(function(mpmath.mpf(float(v)), **kwargs)) for v in np.ravel(x)]
+                    ).reshape(np.shape(x))
+
+
+def _mish_mp(x):
+    return x * mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
+
+
+def _mish_grad_mp(x):
+    t = mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
+    return t + x * (1 - t * t) / (1 + mpmath.exp(-x))
+
+
+def _snake_mp(x, a):
+    return x + mpmath.sin(a * x) ** 2 / a
+
+
+@pytest.mark.parametrize(
+    "cases, reference, oracle",
+    [
+        pytest.param(deep.STABLE_MISH_CASES, deep.stable_mish_solution, _mish_mp, id="mish"),
+        pytest.param(deep.STABLE_MISH_GRAD_CASES, deep.stable_mish_grad_solution, _mish_grad_mp,
+                     id="mish'"),
+        pytest.param(deep.SNAKE_CASES, deep.snake_solution, _snake_mp, id="snake"),
+    ],
+)
+def test_the_elementwise_references_on_every_case_agree_with_mpmath(cases, reference, oracle):
+    for case in cases:
+        got = reference(*case.args, **case.kwargs)
+        want = _mpmath_elementwise(oracle, case.args[0], **case.kwargs)
+        rtol = 1e-6 if got.dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-300 if rtol < 1e-6 else 1e-40)

@@ -11,6 +11,8 @@ from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations as act
 from course_lib.exercises.gated import (
+    SOFTPLUS_CASES,
+    SWIGLU_CASES,
     check_autoencoder_output_mismatch,
     check_stable_softplus,
     check_swiglu_layer,
@@ -406,3 +408,34 @@ def test_stable_softplus_looks_between_the_chosen_points(capsys):
 
     found = rejects(capsys, check_stable_softplus, cut_off, "first difference")
     assert "dense grid" in found.hint
+
+
+# --- every checker input, against torch and mpmath ---------------------------------------------
+
+
+@pytest.mark.parametrize("case", SWIGLU_CASES, ids=lambda c: str(np.shape(c.args[0])))
+def test_the_swiglu_reference_on_every_case_agrees_with_torch_autograd(case):
+    x, W, b, dout = (torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+                     for a in case.args)
+    z = x @ W + b
+    h = W.shape[1] // 2
+    y = z[..., :h] * F.silu(z[..., h:])
+    (y * dout.detach()).sum().backward()
+    got = swiglu_layer_solution(*case.args)
+    rtol = 1e-5 if got[0].dtype == np.float32 else 1e-12
+    for g, w in zip(got, (y.detach(), x.grad, W.grad, b.grad), strict=True):
+        np.testing.assert_allclose(g, w.numpy(), rtol=rtol, atol=rtol * 1e-2)
+
+
+@pytest.mark.parametrize("case", SOFTPLUS_CASES, ids=lambda c: str(c.args[0])[:20])
+def test_the_softplus_reference_on_every_case_agrees_with_mpmath(case):
+    import mpmath
+
+    mpmath.mp.dps = 40
+    x = np.asarray(case.args[0])
+    beta = case.kwargs.get("beta", 1.0)
+    want = np.array([float(mpmath.log1p(mpmath.exp(beta * mpmath.mpf(float(v)))) / beta)
+                     for v in x.ravel()]).reshape(x.shape)
+    got = stable_softplus_solution(*case.args, **case.kwargs)
+    # e^(beta x) for beta x near -400 inherits the rounding of beta * x: relative 1e-13
+    np.testing.assert_allclose(got, want, rtol=1e-6 if got.dtype == np.float32 else 1e-12)

@@ -328,3 +328,17 @@ _WRONG_GRADIENT_SHRINK_FACTOR = wrong_answers(
 def test_gradient_shrink_factor_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, gf.check_gradient_shrink_factor, candidate, expected)
     assert found.name == "gradient_shrink_factor"
+
+
+# --- every checker input, against an independent oracle ---------------------------------------
+
+
+@pytest.mark.parametrize("case", gf.SHRINK_CASES, ids=lambda c: str(c.args[0])[:30])
+def test_the_shrink_factor_reference_on_every_case_agrees_with_mpmath(case):
+    import mpmath
+
+    mpmath.mp.dps = 50
+    g = [mpmath.mpf(float(v)) for v in case.args[0]]
+    want = float((g[0] / g[-1]) ** (mpmath.mpf(1) / (len(g) - 1)))
+    got = gf.gradient_shrink_factor_solution(*case.args)
+    assert type(got) is float and got == pytest.approx(want, rel=1e-14)

@@ -452,3 +452,28 @@ def test_quantize_int8_looks_between_the_chosen_points(capsys):
     found = rejects(capsys, hardware.check_quantize_int8, off_by_one_near_the_top,
                     "first difference")
     assert "dense grid" in found.hint
+
+
+# --- every checker input, against torch ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", hardware.QUANTIZE_INT8_CASES, ids=lambda c: str(c.args[0])[:20])
+def test_the_quantize_reference_on_every_case_agrees_with_torch(case):
+    x, scale, zero_point = case.args
+    t = torch.from_numpy(np.asarray(x, dtype=np.float64))
+    # torch.round rounds half to even, like torch's own quantisers
+    want = torch.clamp(torch.round(t / scale) + zero_point, -128, 127).to(torch.int8).numpy()
+    np.testing.assert_array_equal(hardware.quantize_int8_solution(*case.args), want)
+
+
+@pytest.mark.parametrize("case", hardware.LEAKY_RELU_KERNEL_CASES,
+                         ids=lambda c: str(c.args[0])[:20])
+def test_the_leaky_relu_references_on_every_case_agree_with_torch(case):
+    x = np.asarray(case.args[0])
+    slope = case.args[1] if len(case.args) > 1 else 0.01
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    want = torch.nn.functional.leaky_relu(torch.from_numpy(x.astype(dtype)), slope).numpy()
+    for reference in (hardware._leaky_relu_numpy, hardware.leaky_relu_kernel_solution):
+        got = reference(x, slope)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-15)

@@ -461,3 +461,46 @@ _WRONG_PER_STEP_STD = wrong_answers(
 def test_per_step_std_rejects_each_kind(capsys, candidate, expected):
     found = rejects(capsys, recurrent.check_per_step_std, candidate, expected)
     assert found.name == "per_step_std"
+
+
+# --- every checker input, against torch -------------------------------------------------------
+
+
+def _torch_step(x, h_prev, params):
+    p = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
+         for k, v in params.items()}
+    x = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    h_prev = torch.tensor(np.asarray(h_prev, dtype=np.float64), requires_grad=True)
+    z = torch.sigmoid(x @ p["Wxz"] + h_prev @ p["Whz"] + p["bz"])
+    h = z * torch.tanh(x @ p["Wx"] + h_prev @ p["Wh"] + p["b"]) + (1 - z) * h_prev
+    return h, x, h_prev, p
+
+
+@pytest.mark.parametrize("case", recurrent.GATED_STEP_CASES, ids=lambda c: str(c.args[0])[:20])
+def test_the_gated_step_reference_on_every_case_agrees_with_torch(case):
+    got = recurrent.gated_step_solution(*case.args)
+    want = _torch_step(*case.args)[0].detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5 if got.dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("case", recurrent.GATED_BACKWARD_CASES,
+                         ids=lambda c: str(c.args[0])[:20])
+def test_the_gated_backward_reference_on_every_case_agrees_with_torch_autograd(case):
+    dh = case.args[0]
+    h, x, h_prev, p = _torch_step(*case.args[1:])
+    (h * torch.from_numpy(np.asarray(dh, dtype=np.float64))).sum().backward()
+    dx, dh_prev, grads = recurrent.gated_step_backward_solution(*case.args)
+    rtol = 1e-5 if dx.dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(dx, x.grad.numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(dh_prev, h_prev.grad.numpy(), rtol=rtol, atol=1e-12)
+    for k in recurrent.GATED_PARAM_NAMES:
+        np.testing.assert_allclose(grads[k], p[k].grad.numpy(), rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", recurrent.PER_STEP_STD_CASES,
+                         ids=lambda c: str(c.args[0].dtype))
+def test_the_per_step_std_reference_on_every_case_agrees_with_torch(case):
+    states = np.asarray(case.args[0], dtype=np.float64)
+    want = torch.std(torch.from_numpy(states), dim=(0, 2), correction=0).numpy()
+    got = recurrent.per_step_std_solution(*case.args)
+    np.testing.assert_allclose(got, want, rtol=1e-6 if got.dtype == np.float32 else 1e-13)

@@ -413,3 +413,25 @@ def test_algebraic_softplus_looks_between_the_chosen_points(capsys):
 
     found = rejects(capsys, summary.check_algebraic_softplus, cut_off, "first difference")
     assert "dense grid" in found.hint
+
+
+# --- every checker input, against mpmath --------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", summary.ALGEBRAIC_SOFTPLUS_CASES,
+                         ids=lambda c: str(c.args[0])[:20])
+def test_the_algebraic_softplus_reference_on_every_case_agrees_with_mpmath(case):
+    mpmath.mp.dps = 60
+    x = np.asarray(case.args[0])
+    b = mpmath.mpf(case.args[1] if len(case.args) > 1 else 4.0)
+    xs = [mpmath.mpf(float(v)) for v in x.ravel()]
+    # for x < 0 the same number as b / (2 (sqrt(x^2 + b) - x)): 60 digits cannot hold the
+    # cancellation of x + sqrt(x^2 + b) at x = -1e300
+    f = [(v + mpmath.sqrt(v * v + b)) / 2 if v >= 0 else b / (2 * (mpmath.sqrt(v * v + b) - v))
+         for v in xs]
+    df = [(1 + v / mpmath.sqrt(v * v + b)) / 2 for v in xs]
+    y, dy = summary.algebraic_softplus_solution(*case.args)
+    rtol = 1e-6 if y.dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(y, np.array([float(v) for v in f]).reshape(x.shape), rtol=rtol)
+    np.testing.assert_allclose(dy, np.array([float(v) for v in df]).reshape(x.shape), rtol=rtol,
+                               atol=1e-44 if y.dtype == np.float32 else 1e-300)  # underflow
