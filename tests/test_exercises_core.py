@@ -403,3 +403,15 @@ def test_expected_values_can_be_hidden(capsys):
     assert "expected [-4.0, 0.0, 3.0]" in run(capsys, off)
     with pytest.raises(TypeError, match="show must be True or False"):
         show_expected("no")
+
+
+def test_float32_arithmetic_in_a_float64_answer_is_named_by_what_was_measured(capsys):
+    def in_float32(x, negative_slope=0.01):
+        x32 = np.asarray(x, dtype=np.float32)
+        return leaky(x32, np.float32(negative_slope)).astype(np.float64)
+
+    cases = (Case((np.array([-2.5, -0.3, 1.7]),), {"negative_slope": 0.1},
+                  hint="x is 2-D here: work on whole arrays"),)
+    v = found(capsys, in_float32, cases=cases, rtol=1e-12)
+    assert "float32 arithmetic" in v.finding
+    assert "computed in float64" in v.hint and "2-D" not in v.hint

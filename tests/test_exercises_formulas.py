@@ -589,7 +589,7 @@ def _elementwise_classes(checker, solution, *, dout=False):
         (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
         (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
         (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
-        (checker, in_float32_arithmetic(solution), "first difference"),
+        (checker, in_float32_arithmetic(solution), "float32 arithmetic"),
         (checker, modifies_input(solution, 1 if dout else 0),
          "modified its input " + ("dout" if dout else "x")),
         (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),

@@ -28,6 +28,10 @@ _HINT_SHAPE = "the result must have the shape the reference gives (elementwise: 
 _HINT_NONFINITE = (
     "an intermediate result overflowed or became NaN; rewrite the formula so it stays finite."
 )
+_HINT_FLOAT32 = (
+    "this input is float64 and the answer must be computed in float64: a float32 array, "
+    "constant or np.float32(...) on the way rounds every value to about 7 digits."
+)
 _HINT_VALUE = "compare your formula with the one in the text."
 
 
@@ -222,11 +226,30 @@ def _compare_array(expected: np.ndarray, got: Any, *, item: str, rtol: float, at
         at = f"at {inputs[0][0]}={format_value(inputs[0][1][index])}"
     nonfinite = (expected.dtype.kind in "fc" and bool(np.all(np.isfinite(expected[index])))
                  and not bool(np.all(np.isfinite(got[index]))))
+    finding = f"{item}first difference {at}: {_expected_got(expected[index], got[index])}"
+    if _float32_numbers(expected, got, bad):
+        raise _Finding(f"{finding} (every value is a float32 number: float32 arithmetic)",
+                       _HINT_FLOAT32,
+                       f"All {item.rstrip(': ') or 'values'}: {_expected_got(expected, got)}")
     raise _Finding(
-        f"{item}first difference {at}: {_expected_got(expected[index], got[index])}",
+        finding,
         hint or (_HINT_NONFINITE if nonfinite else _HINT_VALUE),
         f"All {item.rstrip(': ') or 'values'}: {_expected_got(expected, got)}",
     )
+
+
+def _float32_numbers(expected: np.ndarray, got: np.ndarray, bad: np.ndarray) -> bool:
+    """True when the differing values of a float64 result are all float32 numbers, most of
+    them within float32 rounding (relative 1e-9 to 1e-6) of the right ones: float32
+    arithmetic, measured, not guessed."""
+    if expected.dtype != np.float64 or got.dtype != np.float64:
+        return False
+    g, e = got[bad], expected[bad]
+    with np.errstate(all="ignore"):
+        if not np.all(g[np.isfinite(g)].astype(np.float32) == g[np.isfinite(g)]):
+            return False
+        rel = np.abs(g - e) / np.abs(e)
+        return bool(np.mean((rel > 1e-9) & (rel < 1e-6)) > 0.5)
 
 
 def _compare(expected: Any, got: Any, *, item: str = "", rtol: float, atol: float,
