@@ -3,10 +3,8 @@
 A verdict names the input it failed on. For a 4-D batch of images or a (20, 8) matrix the
 values are too many to print; :class:`Given` wraps such an array with a label ("random
 normal, shape (2, 3, 5, 6)"), and :func:`with_arrays` calls a function with the plain
-arrays and reports an input the function changed in place.
-
-Used by the checkers of :mod:`course_lib.exercises.convolution` and
-:mod:`course_lib.exercises.gradient_flow`.
+arrays and reports an input the function changed in place; :func:`dense_grid` is an input
+that covers a whole interval, so that a property is checked everywhere it can fail.
 """
 
 from __future__ import annotations
