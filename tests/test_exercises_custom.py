@@ -456,6 +456,9 @@ def _sharp_softplus_backward(x, dout):
     [
         pytest.param(_huber_forward, _huber_backward, id="three pieces, C¹ at -1 and 1"),
         pytest.param(_sharp_softplus_forward, _sharp_softplus_backward, id="sharp softplus"),
+        pytest.param(lambda x: _sharp_softplus_forward(15 * _f(x)) / 15,
+                     lambda x, dout: _sharp_softplus_backward(15 * _f(x), dout),
+                     id="softplus(300 x) / 300"),
         pytest.param(tanh_forward, tanh_backward, id="tanh, no join at all"),
         pytest.param(quad_forward, quad_backward, id="the notebook's softplus + quadratic"),
     ],
