@@ -708,6 +708,21 @@ def _dx_as_list(self, dout):
 
 
 _RUN = batchnorm.update_running_stats_solution
+
+
+def axis_none(x, running_mean, running_var, momentum=0.1):
+    """An axis bug: the statistics of the whole batch, one number for every feature."""
+    x = np.asarray(x)
+    return ((1 - momentum) * running_mean + momentum * x.mean(),
+            (1 - momentum) * running_var + momentum * x.var(ddof=1))
+
+
+def axis_one(x, running_mean, running_var, momentum=0.1):
+    """An axis bug: per-sample statistics, cut to one per feature."""
+    x = np.asarray(x)
+    d = x.shape[1]
+    return ((1 - momentum) * running_mean + momentum * np.resize(x.mean(axis=1), d),
+            (1 - momentum) * running_var + momentum * np.resize(x.var(axis=1, ddof=1), d))
 _FOLD = batchnorm.fold_batchnorm_solution
 
 EVERY_CLASS = [
@@ -722,6 +737,10 @@ EVERY_CLASS = [
      "running_mean: first difference"),
     (batchnorm.check_update_running_stats, modifies_input(_RUN, 2),
      "modified its input running_var"),
+    (batchnorm.check_update_running_stats, axis_none,
+     "(the batch mean over all of x, not per feature)"),
+    (batchnorm.check_update_running_stats, axis_one,
+     "(the batch mean over axis 1, not over the batch axis 0)"),
     (batchnorm.check_fold_batchnorm, reduced_precision(_FOLD),
      "W_folded: dtype float16, expected float64"),
     (batchnorm.check_fold_batchnorm, as_lists(_FOLD), "W_folded: returned a list"),

@@ -415,3 +415,19 @@ def test_float32_arithmetic_in_a_float64_answer_is_named_by_what_was_measured(ca
     v = found(capsys, in_float32, cases=cases, rtol=1e-12)
     assert "float32 arithmetic" in v.finding
     assert "computed in float64" in v.hint and "2-D" not in v.hint
+
+
+def test_a_known_wrong_answer_is_named_and_gets_its_own_hint(capsys):
+    def forgot_slope(x, negative_slope=0.01):
+        return np.where(np.asarray(x) > 0, x, 0.0).astype(float)
+
+    diagnoses = [("a plain ReLU: negative_slope unused", forgot_slope, "use negative_slope.")]
+    cases = CASES[:1]
+    check_function(forgot_slope, leaky, cases, title="leaky_relu", diagnoses=diagnoses)
+    v = last_verdict("leaky_relu")
+    assert v.finding.endswith("(a plain ReLU: negative_slope unused)")
+    assert v.hint == "use negative_slope."
+    check_function(lambda x, negative_slope=0.01: 3 * x, leaky, cases, title="leaky_relu",
+                   diagnoses=diagnoses)
+    assert last_verdict("leaky_relu").hint == "max(a*x, x) needs a < 1."  # the case's own
+    capsys.readouterr()

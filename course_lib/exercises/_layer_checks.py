@@ -28,10 +28,10 @@ def _float_dtype(*arrays: np.ndarray) -> np.dtype:
 
 def _verdict(candidate: Any, reference: Callable[..., Any], cases: tuple, *, title: str,
              rtol: float, atol: float, rtol32: float = 1e-5,
-             output_names: tuple[str, ...] = ()) -> Verdict:
+             output_names: tuple[str, ...] = (), diagnoses: tuple = ()) -> Verdict:
     """The checker's :class:`Verdict` for one pass (not printed)."""
     return judge(candidate, reference, cases, title=title, rtol=rtol, atol=atol,
-                 rtol32=rtol32, output_names=output_names or None)
+                 rtol32=rtol32, output_names=output_names or None, diagnoses=diagnoses)
 
 
 def _print_verdict(title: str, verdict: Verdict | str) -> None:

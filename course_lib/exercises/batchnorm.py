@@ -425,13 +425,36 @@ RUNNING_STATS_CASES = (
 _RUNNING = "update_running_stats"
 
 
+def _stats_over(axis: int | None) -> Callable[..., tuple]:
+    """The update with batch statistics over ``axis`` (a wrong axis), broadcast per feature."""
+
+    def update(x: ArrayLike, running_mean: ArrayLike, running_var: ArrayLike,
+               momentum: float = 0.1) -> tuple:
+        x = np.asarray(x, dtype=np.float64)
+        mean = np.resize(x.mean(axis=axis), x.shape[1])
+        var = np.resize(x.var(axis=axis, ddof=1), x.shape[1])
+        return ((1 - momentum) * np.asarray(running_mean) + momentum * mean,
+                (1 - momentum) * np.asarray(running_var) + momentum * var)
+
+    return update
+
+
+_AXIS_HINT = ("the batch statistics are per feature: average over the batch axis, "
+              "x.mean(axis=0) and x.var(axis=0, ddof=1), one value per column.")
+_RUNNING_DIAGNOSES = (
+    ("the batch mean over all of x, not per feature", _stats_over(None), _AXIS_HINT),
+    ("the batch mean over axis 1, not over the batch axis 0", _stats_over(1), _AXIS_HINT),
+)
+
+
 def check_update_running_stats(candidate: Callable[..., tuple]) -> None:
     """Check ``update_running_stats(x, running_mean, running_var, momentum=0.1)``; print it."""
     reference = _rounded_once(update_running_stats_solution)
     names = ("running_mean", "running_var")
     _print_verdict(_RUNNING, _join_passes(_RUNNING, [
         lambda: _verdict(candidate, reference, RUNNING_STATS_CASES[:-1], title=_RUNNING,
-                         rtol=_RTOL, atol=_ATOL, output_names=names),
+                         rtol=_RTOL, atol=_ATOL, output_names=names,
+                         diagnoses=_RUNNING_DIAGNOSES),
         lambda: _verdict(candidate, reference, RUNNING_STATS_CASES[-1:], title=_RUNNING,
                          rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32, output_names=names),
     ]))
