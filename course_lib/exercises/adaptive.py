@@ -239,7 +239,7 @@ def check_in_parts(candidate: object, reference: Callable[..., object],
             print(buffer.getvalue(), end="")
             return
         total += len(cases)
-    emit(title, CORRECT_STATUS, f"all {total} checks passed")
+    emit(title, CORRECT_STATUS, f"all {total} checks passed.")
 
 
 def check_mse_loss_and_grad(candidate: Callable[..., tuple]) -> None:

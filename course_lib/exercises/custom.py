@@ -507,7 +507,7 @@ def _verdict(forward: Any, backward: Any) -> tuple[str, str]:
     return CORRECT_STATUS, (
         "value and slope continuous at 0 and at every join found on [-1e4, 1e4], backward "
         "equal to central differences of your forward everywhere, finite and silent at "
-        "±1e4, float32 kept, integers promoted; all 9 checks passed")
+        "±1e4, float32 kept, integers promoted; all 9 checks passed.")
 
 
 def check_custom_c1_activation(forward: Any, backward: Any = None) -> None:
