@@ -76,6 +76,8 @@ def _scores(seed: int, shape: tuple[int, ...], scale: float = 1.0) -> np.ndarray
 
 
 _CAUSAL4 = np.tril(np.ones((4, 4), dtype=bool))
+_RANDOM_MASK = np.random.default_rng(7).random((3, 16, 16)) < 0.4
+_RANDOM_MASK[..., 0] |= ~_RANDOM_MASK.any(axis=-1)  # every row keeps at least one position
 
 MASKED_SOFTMAX_CASES = (
     Case((np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]]),
@@ -103,6 +105,9 @@ MASKED_SOFTMAX_CASES = (
     Case((np.array([[3, 1, 4, 1], [5, 9, 2, 6]]),
           np.array([[True, True, True, False], [False, True, True, True]])),
          hint="integer scores are promoted to float64 (not truncated)."),
+    Case((_scores(6, (3, 16, 16), 8.0), _RANDOM_MASK),
+         hint="a larger batch, (3, 16, 16), with a random mask (some rows keep one position "
+              "only): the same rule for every row, not only the small ones above."),
 )
 
 
@@ -228,6 +233,9 @@ MAX_ATTENTION_WEIGHT_CASES = (
     Case((1_000_000, 512),
          hint="for large d, e^(2 sqrt(d)) overflows; write the formula with e^(-2 sqrt(d)), "
               "which only underflows harmlessly to 0."),
+    Case((2, 7), hint="p_max = 1 / (1 + (t - 1) e^(-2 sqrt(d))) for every d and t."),
+    Case((300, 40), hint="p_max = 1 / (1 + (t - 1) e^(-2 sqrt(d))) for every d and t."),
+    Case((9, 1000), hint="p_max = 1 / (1 + (t - 1) e^(-2 sqrt(d))) for every d and t."),
 )
 
 
