@@ -146,7 +146,10 @@ WRONG_KINDS: dict[str, tuple[Callable[[Callable], Callable], str]] = {
     "raises": (raises, "raised ValueError: boom"),
     "list": (as_list, "returned a list"),
     "extra axis": (extra_axis, "shape"),
-    "float32 arithmetic": (float32_arithmetic, "expected"),
+    "float32 arithmetic": (float32_arithmetic, "float32 arithmetic"),
+    # the same mistake where only part of the arithmetic is float32 (the results are then
+    # not float32 numbers): found as wrong values
+    "float32 inputs": (float32_arithmetic, "expected"),
     "float16 number": (float16_number, "numpy float16 scalar"),
     "float32 number": (float32_number, "numpy float32 scalar"),
     "float32-rounded value": (float32_value, "expected"),

@@ -308,7 +308,7 @@ def test_question_verdicts(capsys):
 
 _WRONG_ANALYSE_ACTIVATION_SLOPES = wrong_answers(
     gf.analyse_activation_slopes_solution,
-    ("None", "raises", "extra axis", "float32 arithmetic", "modified input"),
+    ("None", "raises", "extra axis", "float32 inputs", "modified input"),
 )
 
 
@@ -320,7 +320,7 @@ def test_analyse_activation_slopes_rejects_each_kind(capsys, candidate, expected
 
 _WRONG_GRADIENT_SHRINK_FACTOR = wrong_answers(
     gf.gradient_shrink_factor_solution,
-    (*NUMBER_KINDS, "float32 arithmetic", "modified input"),
+    (*NUMBER_KINDS, "float32 inputs", "modified input"),
 )
 
 
