@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import answer, stub, verdict
+from exercise_helpers import answer, judged, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, NUMBER_KINDS, wrong_answers
 
 from course_lib.exercises import adaptive as ex
 from course_lib.layers import AdaptiveSwish
@@ -109,7 +110,7 @@ def s_one_minus_s(x, alpha, beta, dout):
             (dout * alpha * x**2 * ds).sum(0))
 
 
-@pytest.mark.parametrize("candidate", [ex.adaptive_swish_backward_solution, torch_style,
+@pytest.mark.parametrize("candidate", [torch_style,
                                        s_one_minus_s, layer_style])
 def test_backward_accepts_correct_styles(capsys, candidate):
     line = verdict(capsys, ex.check_adaptive_swish_backward, candidate)
@@ -209,9 +210,9 @@ def as_lists(x, alpha, beta, dout):
     ],
 )
 def test_backward_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, ex.check_adaptive_swish_backward, candidate)
-    assert line.startswith("adaptive_swish_backward: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, ex.check_adaptive_swish_backward, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the MSE exercise -----------------------------------------------------------------------
@@ -233,7 +234,7 @@ def mse_via_library(prediction, target):
     return value, loss.backward()
 
 
-@pytest.mark.parametrize("candidate", [ex.mse_loss_and_grad_solution, mse_with_indexing,
+@pytest.mark.parametrize("candidate", [mse_with_indexing,
                                        mse_via_library])
 def test_mse_accepts_correct_styles(capsys, candidate):
     assert "mse_loss_and_grad: correct - all 4 checks passed." in verdict(
@@ -294,7 +295,7 @@ def mse_wrong_sign(prediction, target):
     "candidate, expected_in_line",
     [
         (mse_broadcasting, "broadcasts to (6, 6)"),
-        (mse_sum, "in loss"),
+        (mse_sum, "loss:"),
         (mse_no_factor_two, "its gradient is 2 *"),
         (mse_rows_only, "M counts every element"),
         (mse_mutates_target, "modified its input"),
@@ -305,9 +306,9 @@ def mse_wrong_sign(prediction, target):
     ],
 )
 def test_mse_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, ex.check_mse_loss_and_grad, candidate)
-    assert line.startswith("mse_loss_and_grad: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, ex.check_mse_loss_and_grad, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_checkers_ignore_the_notebooks_numeric_state(capsys):
@@ -332,3 +333,97 @@ def test_backward_float32_large_inputs_need_a_stable_sigmoid(capsys):
     line = verdict(capsys, ex.check_adaptive_swish_backward, float32_naive)
     assert line.startswith("adaptive_swish_backward: wrong - ") and "float32" in line, line
     assert "overflow" in line, line
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_ADAPTIVE_SWISH_BACKWARD = wrong_answers(
+    ex.adaptive_swish_backward_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_ADAPTIVE_SWISH_BACKWARD)
+def test_adaptive_swish_backward_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, ex.check_adaptive_swish_backward, candidate, expected)
+    assert found.name == "adaptive_swish_backward"
+
+
+_WRONG_MSE_LOSS_AND_GRAD = wrong_answers(
+    ex.mse_loss_and_grad_solution,
+    (*(k for k in ARRAY_KINDS if k != "float32 arithmetic"), "float32 inputs",
+     *NUMBER_KINDS[2:]),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MSE_LOSS_AND_GRAD)
+def test_mse_loss_and_grad_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, ex.check_mse_loss_and_grad, candidate, expected)
+    assert found.name == "mse_loss_and_grad"
+
+
+# --- the loss: a Python float, float32 rounding only for float32 data ----------------------------
+
+
+def _mse(loss_of):
+    def mse(prediction, target):
+        diff = prediction - np.asarray(target).reshape(prediction.shape)
+        return loss_of(diff), 2.0 * diff / diff.size
+
+    return mse
+
+
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        pytest.param(_mse(lambda d: np.mean(d**2)), "loss: returned a numpy float32 scalar",
+                     id="numpy scalar for float32 data"),
+        pytest.param(_mse(lambda d: float(np.mean(d.astype(np.float32) ** 2))), "loss: expected",
+                     id="float32 arithmetic for float64 data"),
+        pytest.param(_mse(lambda d: float(np.float16(np.mean(d**2)))), "loss: expected",
+                     id="float16-rounded loss"),
+        pytest.param(_mse(lambda d: round(float(np.mean(d**2)), 6)), "loss: expected",
+                     id="loss rounded to 6 decimals"),
+        pytest.param(_mse(lambda d: np.float64(np.mean(d**2)).astype(np.float32)),
+                     "loss: returned a numpy float32 scalar", id="float32 scalar"),
+    ],
+)
+def test_mse_loss_type_and_precision(capsys, candidate, expected):
+    rejects(capsys, ex.check_mse_loss_and_grad, candidate, expected)
+
+
+def test_mse_accepts_float32_arithmetic_for_float32_data(capsys):
+    # the hint's own code: float(np.mean(diff**2)) sums float32 squares for float32 data
+    found = judged(capsys, ex.check_mse_loss_and_grad, _mse(lambda d: float(np.mean(d**2))))
+    assert found.status == "correct", found.text
+
+
+# --- every checker input, against torch ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ex.ADAPTIVE_SWISH_BACKWARD_CASES,
+                         ids=lambda c: str(c.args[0])[:20])
+def test_the_backward_reference_on_every_case_agrees_with_torch_autograd(case):
+    x, alpha, beta, dout = (torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+                            for a in case.args)
+    (alpha * x * torch.sigmoid(beta * x) * dout.detach()).sum().backward()
+    want = (x.grad.numpy(), alpha.grad.numpy(), beta.grad.numpy())
+    got = ex.adaptive_swish_backward_solution(*case.args)
+    # float32 results: float32 rounding, and subnormal ones (below 1.2e-38) fewer digits
+    rtol, atol = (1e-5, 1e-40) if got[0].dtype == np.float32 else (1e-12, 1e-300)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("case", ex.MSE_CASES + ex.MSE_CASES_FLOAT32,
+                         ids=lambda c: str(c.args[1].shape))
+def test_the_mse_reference_on_every_case_agrees_with_torch(case):
+    prediction, target = (np.asarray(a, dtype=np.float64) for a in case.args)
+    p = torch.tensor(prediction, requires_grad=True)
+    loss = torch.nn.functional.mse_loss(p, torch.from_numpy(target.reshape(prediction.shape)))
+    loss.backward()
+    got_loss, got_grad = ex.mse_loss_and_grad_solution(*case.args)
+    rtol = 1e-6 if got_grad.dtype == np.float32 else 1e-13
+    assert type(got_loss) is float and got_loss == pytest.approx(loss.item(), rel=rtol)
+    np.testing.assert_allclose(got_grad, p.grad.numpy(), rtol=rtol)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import answer, stub, verdict
+from exercise_helpers import answer, judged, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, NUMBER_KINDS, wrong_answers
 
 from course_lib.activations import softmax
 from course_lib.exercises import attention
@@ -109,19 +111,12 @@ def test_max_attention_weight_solution_is_a_reachable_bound():
         assert weight == pytest.approx(max_attention_weight_solution(d, t), rel=1e-12)
 
 
-# --- each checker: solution correct, stub not implemented ------------------------------------
+# --- each checker: the stub -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "checker, solution, passed",
-    [
-        (check_masked_softmax, masked_softmax_solution, 7),
-        (check_masked_softmax_backward, masked_softmax_backward_solution, 5),
-        (check_max_attention_weight, max_attention_weight_solution, 5),
-    ],
-)
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution, passed):
-    assert f" correct - all {passed} checks passed." in verdict(capsys, checker, solution)
+@pytest.mark.parametrize("checker", [check_masked_softmax, check_masked_softmax_backward,
+                                     check_max_attention_weight])
+def test_stub_is_not_implemented(capsys, checker):
     assert ": not implemented yet - " in verdict(capsys, checker, stub)
 
 
@@ -219,14 +214,14 @@ def integer_output(scores, mask):
         (normalise_over_axis0, "divide by the sum over the row"),
         (two_d_only, "batched scores (N, T, T)"),
         (forces_float64, "float32 in must give float32 out"),
-        (masks_in_place, "your code modified its input"),
-        (integer_output, "expected dtype float64, got int64"),
+        (masks_in_place, "modified its input"),
+        (integer_output, "dtype int64, expected float64"),
     ],
 )
 def test_masked_softmax_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, check_masked_softmax, candidate)
-    assert line.startswith("masked_softmax: wrong - for scores=")
-    assert expected_in_line in line
+    found = judged(capsys, check_masked_softmax, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the backward pass: other correct styles and typical mistakes --------------------------
@@ -305,19 +300,19 @@ def one_row_only(probs, dout):
     [
         (diagonal_only, "not just g_j * p_j * (1 - p_j)"),
         (sums_over_batch, "ds_j = p_j * (g_j - sum_i g_i p_i)"),
-        (forgets_keepdims, "but your code raised ValueError"),
+        (forgets_keepdims, "raised ValueError"),
         (flipped_sign, "ds_j = p_j * (g_j - sum_i g_i p_i)"),
         (forgets_probs_factor, "ds_j = p_j * (g_j - sum_i g_i p_i)"),
-        (subtracts_in_place, "your code modified its input (dout was"),
-        (integer_buffer, "expected dtype float64, got int64"),
+        (subtracts_in_place, "modified its input dout"),
+        (integer_buffer, "dtype int64, expected float64"),
         (backward_forces_float64, "float32 in must give float32 out"),
-        (one_row_only, "but your code raised ValueError"),
+        (one_row_only, "raised ValueError"),
     ],
 )
 def test_masked_softmax_backward_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, check_masked_softmax_backward, candidate)
-    assert line.startswith("masked_softmax_backward: wrong - for probs=")
-    assert expected_in_line in line
+    found = judged(capsys, check_masked_softmax_backward, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- max_attention_weight ------------------------------------------------------------------
@@ -386,13 +381,13 @@ def returns_text(d, t):
         (uniform, "the best key scores +sqrt(d)"),
         (always_one, "the best key scores +sqrt(d)"),
         (ignores_t, "the t - 1 others -sqrt(d)"),
-        (returns_text, "Hint: return a single number"),
+        (returns_text, "expected a number"),
     ],
 )
 def test_max_attention_weight_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, check_max_attention_weight, candidate)
-    assert line.startswith("max_attention_weight: wrong - for d=")
-    assert expected_in_line in line
+    found = judged(capsys, check_max_attention_weight, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ---------------------------------------------------------------------------
@@ -432,3 +427,109 @@ def test_hint_and_solution_print(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "masked_softmax, hint 3 of 3" in out
     assert "def masked_softmax_backward_solution" in out
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_MASKED_SOFTMAX = wrong_answers(
+    masked_softmax_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MASKED_SOFTMAX)
+def test_masked_softmax_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, check_masked_softmax, candidate, expected)
+    assert found.name == "masked_softmax"
+
+
+_WRONG_MASKED_SOFTMAX_BACKWARD = wrong_answers(
+    masked_softmax_backward_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MASKED_SOFTMAX_BACKWARD)
+def test_masked_softmax_backward_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, check_masked_softmax_backward, candidate, expected)
+    assert found.name == "masked_softmax_backward"
+
+
+_WRONG_MAX_ATTENTION_WEIGHT = wrong_answers(
+    max_attention_weight_solution,
+    NUMBER_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MAX_ATTENTION_WEIGHT)
+def test_max_attention_weight_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, check_max_attention_weight, candidate, expected)
+    assert found.name == "max_attention_weight"
+
+
+# --- float32 arithmetic behind a float64 result, and other correct orders --------------------
+
+
+def backward_in_float32(probs, dout):
+    p32 = np.asarray(probs, dtype=np.float32)
+    d32 = np.asarray(dout, dtype=np.float32)
+    out = p32 * (d32 - np.sum(d32 * p32, axis=-1, keepdims=True))
+    return out.astype(np.result_type(np.asarray(probs).dtype, np.float64)
+                      if np.asarray(probs).dtype != np.float32 else np.float32)
+
+
+def test_masked_softmax_backward_rejects_float32_arithmetic_returned_as_float64(capsys):
+    found = rejects(capsys, check_masked_softmax_backward, backward_in_float32,
+                    "first difference")
+    assert found.case is not None
+
+
+def backward_by_einsum(probs, dout):
+    probs = np.asarray(probs)
+    dout = np.asarray(dout)
+    dout = dout if dout.dtype.kind == "f" else dout.astype(np.float64)
+    return probs * (dout - np.einsum("...j,...j->...", dout, probs)[..., None])
+
+
+def test_masked_softmax_backward_accepts_einsum_and_float32_arithmetic_for_float32(capsys):
+    found = judged(capsys, check_masked_softmax_backward, backward_by_einsum)
+    assert found.status == "correct", found.text
+
+
+# --- every checker input, against torch and mpmath ---------------------------------------------
+
+
+@pytest.mark.parametrize("case", attention.MASKED_SOFTMAX_CASES, ids=lambda c: str(c.args[0])[:20])
+def test_the_masked_softmax_reference_on_every_case_agrees_with_torch(case):
+    scores, mask = case.args
+    s = torch.from_numpy(np.asarray(scores, dtype=np.float64))
+    allowed = torch.from_numpy(np.broadcast_to(np.asarray(mask, dtype=bool), s.shape).copy())
+    want = torch.softmax(s.masked_fill(~allowed, -torch.inf), dim=-1).numpy()
+    got = masked_softmax_solution(*case.args)
+    np.testing.assert_allclose(got, want, rtol=1e-6 if got.dtype == np.float32 else 1e-13,
+                               atol=1e-300)
+
+
+@pytest.mark.parametrize("case", attention.MASKED_SOFTMAX_BACKWARD_CASES,
+                         ids=lambda c: str(c.args[1])[:20])
+def test_the_masked_softmax_backward_reference_on_every_case_agrees_with_autograd(case):
+    probs, dout = (np.asarray(a, dtype=np.float64) for a in case.args)
+    # scores whose softmax is probs (log p, -inf where p = 0), through torch's softmax
+    scores = torch.tensor(np.log(np.where(probs > 0, probs, 1.0)), requires_grad=True)
+    p = torch.softmax(scores.masked_fill(torch.from_numpy(probs == 0), -torch.inf), dim=-1)
+    (p * torch.from_numpy(dout)).sum().backward()
+    got = masked_softmax_backward_solution(*case.args)
+    np.testing.assert_allclose(got, scores.grad.numpy(),
+                               rtol=1e-5 if got.dtype == np.float32 else 1e-12,
+                               atol=1e-6 if got.dtype == np.float32 else 1e-15)
+
+
+@pytest.mark.parametrize("case", attention.MAX_ATTENTION_WEIGHT_CASES, ids=lambda c: str(c.args))
+def test_the_max_attention_weight_reference_on_every_case_agrees_with_mpmath(case):
+    mpmath.mp.dps = 50
+    d, t = case.args
+    s = mpmath.sqrt(d)
+    want = float(mpmath.exp(s) / (mpmath.exp(s) + (t - 1) * mpmath.exp(-s)))
+    got = max_attention_weight_solution(d, t)
+    assert type(got) is float and got == pytest.approx(want, rel=1e-14)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import (
+    as_lists,
+    in_float32_arithmetic,
+    modifies_input,
+    reduced_precision,
+    rejects,
+    stub,
+    verdict,
+    wrong_between,
+)
 
 from course_lib.exercises import batchnorm
 from course_lib.layers import Activation, BatchNorm1d, Linear, Sequential
@@ -395,32 +404,44 @@ def integer_buffer(self, x):
 @pytest.mark.parametrize(
     "make, expected",
     [
-        (patched(backward=dgamma_before_relu), "dgamma is wrong"),
-        (patched(backward=dbeta_before_relu), "dbeta is wrong"),
-        (patched(backward=ignores_batch_dependence), "dx = (N dx_hat - sum(dx_hat)"),
-        (patched(backward=training_formula_always), "no batch terms"),
-        (patched(forward=forward_ignores_mode), "evaluation mode normalises with running_mean"),
-        (patched(forward=eval_also_updates), "must not change the running statistics"),
-        (patched(forward=biased_running_var), "UNBIASED batch variance"),
-        (patched(forward=keras_momentum), "momentum weights the new batch"),
-        (patched(backward=kink_one), "relu'(0) = 0, test y > 0"),
-        (patched(forward=one_pass_variance), "not as mean(x**2) - mean**2"),
-        (patched(forward=no_eps), "sqrt(var + eps)"),
-        (patched(backward=multiply_mask), "integer dtype int64"),
-        (patched(backward=mask_dout_in_place), "changed its input dout in place"),
-        (KeepsCallersX, "cache NEW arrays"),
-        (patched(forward=as_float64), "float32 in must give float32 out"),
-        (patched(forward=in_float32), "is wrong (first difference"),
+        (patched(backward=dgamma_before_relu),
+         ("dgamma: first difference", "hint:dgamma = sum over the batch")),
+        (patched(backward=dbeta_before_relu),
+         ("dbeta: first difference", "hint:dbeta = sum over the batch")),
+        (patched(backward=ignores_batch_dependence),
+         ("dx: first difference", "hint:dx = (N dx_hat - sum(dx_hat)")),
+        (patched(backward=training_formula_always),
+         ("dx: first difference", "hint:no batch terms")),
+        (patched(forward=forward_ignores_mode), ("out: first difference",
+                                         "hint:evaluation mode normalises with running_mean")),
+        (patched(forward=eval_also_updates), ("running_mean: first difference",
+                                        "hint:must not change the running statistics")),
+        (patched(forward=biased_running_var),
+         ("running_var: first difference", "hint:UNBIASED batch variance")),
+        (patched(forward=keras_momentum),
+         ("running_mean: first difference", "hint:momentum weights the new batch")),
+        (patched(backward=kink_one), ("dx: first difference", "hint:relu'(0) = 0, test y > 0")),
+        (patched(forward=one_pass_variance),
+         ("out: first difference", "hint:not as mean(x**2) - mean**2")),
+        (patched(forward=no_eps), ("out: first difference", "hint:sqrt(var + eps)")),
+        (patched(backward=multiply_mask), ("dbeta: dtype int64, expected float64",
+                                           "hint:the integer input dout")),
+        (patched(backward=mask_dout_in_place), "modified its input dout"),
+        (KeepsCallersX, ("dx: first difference", "hint:cache NEW arrays")),
+        (patched(forward=as_float64), ("out: dtype float64, expected float32",
+                                       "hint:float32 in must give float32 out")),
+        (patched(forward=in_float32), "out: first difference at index (0, 0)"),
         (patched(backward=only_dx), "backward must return the tuple (dx, dgamma, dbeta)"),
-        (patched(forward=first_cache_kept), "cache of the latest forward"),
-        (patched(forward=integer_buffer), "integer dtype int64"),
+        (patched(forward=first_cache_kept),
+         ("dx: first difference", "hint:cache of the latest forward")),
+        (patched(forward=integer_buffer), ("out: dtype int64, expected float64",
+                                           "hint:the integer input x")),
     ],
 )
 def test_layer_checker_rejects_typical_mistakes(capsys, make, expected):
-    line = verdict(capsys, batchnorm.check_batchnorm_relu_layer, make)
-    assert line.startswith("batchnorm_relu_layer: wrong - for x="), line
-    assert expected in line, line
-    assert "Stuck? " in line
+    expected = (expected,) if isinstance(expected, str) else expected
+    found = rejects(capsys, batchnorm.check_batchnorm_relu_layer, make, *expected)
+    assert "Stuck? " in found.text
 
 
 def test_layer_checker_survives_hostile_answers(capsys):
@@ -534,21 +555,22 @@ def fixed_momentum(x, running_mean, running_var, momentum=0.1):
 @pytest.mark.parametrize(
     "candidate, expected",
     [
-        (biased_variance, "unbiased batch variance"),
-        (swapped_momentum, "momentum is the weight of the new batch"),
-        (updates_in_place, "your code modified its input (running_mean was"),
-        (only_mean, "expected a tuple of 2 items"),
-        (one_pass, "not as mean(x**2) - mean**2"),
-        (forced_float64, "float32 in must give float32 out"),
-        (computed_in_float32, "running_mean is wrong (first difference"),
-        (keepdims, "expected shape (2,), got shape (1, 2)"),
-        (fixed_momentum, "momentum * batch"),
+        (biased_variance, ("running_var: first difference", "hint:unbiased batch variance")),
+        (swapped_momentum, ("running_mean: first difference",
+                             "hint:momentum is the weight of the new batch")),
+        (updates_in_place, "modified its input running_mean"),
+        (only_mean, "returned a numpy array of shape (2,), expected 2 values"),
+        (one_pass, ("running_var: first difference", "hint:not as mean(x**2) - mean**2")),
+        (forced_float64, ("running_mean: dtype float64, expected float32",
+                         "hint:float32 in must give float32 out")),
+        (computed_in_float32, "running_mean: first difference at index 0"),
+        (keepdims, "running_mean: shape (1, 2), expected (2,)"),
+        (fixed_momentum, ("running_mean: first difference", "hint:momentum * batch")),
     ],
 )
 def test_running_stats_checker_rejects_typical_mistakes(capsys, candidate, expected):
-    line = verdict(capsys, batchnorm.check_update_running_stats, candidate)
-    assert line.startswith("update_running_stats: wrong - for x="), line
-    assert expected in line, line
+    expected = (expected,) if isinstance(expected, str) else expected
+    rejects(capsys, batchnorm.check_update_running_stats, candidate, *expected)
 
 
 # --- folding BN into the linear layer -------------------------------------------------------
@@ -624,21 +646,22 @@ def transposed(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
 @pytest.mark.parametrize(
     "candidate, expected",
     [
-        (scales_rows, "W * s, not W * s[:, None]"),
-        (without_eps, "sqrt(running_var_j + eps)"),
-        (fixed_eps, "here 0.1"),
-        (without_beta, "b_folded is wrong"),
-        (variance_not_std, "W_folded is wrong"),
-        (mean_not_scaled, "b' = (b - running_mean) * s + beta"),
-        (scales_W_in_place, "your code modified its input (W was"),
-        (fold_forced_float64, "float32 in must give float32 out"),
-        (transposed, "W_folded is wrong (first difference where W=-0.5"),
+        (scales_rows, ("W_folded: first difference at W=-0.5", "hint:W * s, not W * s[:, None]")),
+        (without_eps, ("W_folded: first difference at W=1.0", "hint:sqrt(running_var_j + eps)")),
+        (fixed_eps, ("W_folded: first difference", "hint:here 0.1")),
+        (without_beta, "b_folded: first difference at index 0"),
+        (variance_not_std, "W_folded: first difference at W=1.0"),
+        (mean_not_scaled,
+         ("b_folded: first difference", "hint:b' = (b - running_mean) * s + beta")),
+        (scales_W_in_place, "modified its input W"),
+        (fold_forced_float64, ("W_folded: dtype float64, expected float32",
+                              "hint:float32 in must give float32 out")),
+        (transposed, "W_folded: first difference at W=-0.5"),
     ],
 )
 def test_fold_checker_rejects_typical_mistakes(capsys, candidate, expected):
-    line = verdict(capsys, batchnorm.check_fold_batchnorm, candidate)
-    assert line.startswith("fold_batchnorm: wrong - for W="), line
-    assert expected in line, line
+    expected = (expected,) if isinstance(expected, str) else expected
+    rejects(capsys, batchnorm.check_fold_batchnorm, candidate, *expected)
 
 
 # --- the question -----------------------------------------------------------------------------
@@ -656,3 +679,97 @@ def test_question(capsys, answer, start):
     out, err = capsys.readouterr()
     assert err == "" and all(len(line) < 90 for line in out.splitlines()), out
     assert out.startswith(f"relu_gradient_depth15_lecun: {start}"), out
+
+
+# --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
+
+def _elementwise_classes(checker, solution, *, dout=False):
+    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
+    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
+    item = ""
+    return [
+        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
+        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
+        (checker, in_float32_arithmetic(solution), "first difference"),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]
+
+
+def _out_float16(self, x):
+    return reference_forward(self, x).astype(np.float16)
+
+
+def _dx_as_list(self, dout):
+    dx, dgamma, dbeta = reference_backward(self, dout)
+    return dx.tolist(), dgamma, dbeta
+
+
+_RUN = batchnorm.update_running_stats_solution
+
+
+def axis_none(x, running_mean, running_var, momentum=0.1):
+    """An axis bug: the statistics of the whole batch, one number for every feature."""
+    x = np.asarray(x)
+    return ((1 - momentum) * running_mean + momentum * x.mean(),
+            (1 - momentum) * running_var + momentum * x.var(ddof=1))
+
+
+def axis_one(x, running_mean, running_var, momentum=0.1):
+    """An axis bug: per-sample statistics, cut to one per feature."""
+    x = np.asarray(x)
+    d = x.shape[1]
+    return ((1 - momentum) * running_mean + momentum * np.resize(x.mean(axis=1), d),
+            (1 - momentum) * running_var + momentum * np.resize(x.var(axis=1, ddof=1), d))
+_FOLD = batchnorm.fold_batchnorm_solution
+
+EVERY_CLASS = [
+    (batchnorm.check_batchnorm_relu_layer, patched(forward=_out_float16),
+     "out: dtype float16, expected float64"),
+    (batchnorm.check_batchnorm_relu_layer, patched(backward=_dx_as_list),
+     "dx: returned a list, expected a numpy array"),
+    (batchnorm.check_update_running_stats, reduced_precision(_RUN),
+     "running_mean: dtype float16, expected float64"),
+    (batchnorm.check_update_running_stats, as_lists(_RUN), "running_mean: returned a list"),
+    (batchnorm.check_update_running_stats, in_float32_arithmetic(_RUN),
+     "running_mean: first difference"),
+    (batchnorm.check_update_running_stats, modifies_input(_RUN, 2),
+     "modified its input running_var"),
+    (batchnorm.check_update_running_stats, axis_none,
+     "(the batch mean over all of x, not per feature)"),
+    (batchnorm.check_update_running_stats, axis_one,
+     "(the batch mean over axis 1, not over the batch axis 0)"),
+    (batchnorm.check_fold_batchnorm, reduced_precision(_FOLD),
+     "W_folded: dtype float16, expected float64"),
+    (batchnorm.check_fold_batchnorm, as_lists(_FOLD), "W_folded: returned a list"),
+    (batchnorm.check_fold_batchnorm, in_float32_arithmetic(_FOLD), "first difference"),
+    (batchnorm.check_fold_batchnorm, modifies_input(_FOLD, 4),
+     "modified its input running_mean"),
+]
+
+
+@pytest.mark.parametrize("checker, candidate, expected", EVERY_CLASS)
+def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
+                                                            expected):
+    rejects(capsys, checker, candidate, expected)
+
+
+# --- every checker's reference, on every one of its inputs, against an independent oracle ---
+
+
+def test_the_fold_reference_on_every_case_agrees_with_torch_linear_then_batch_norm():
+    rng = np.random.default_rng(5)
+    for case in (*batchnorm.FOLD_BATCHNORM_CASES, *batchnorm.FOLD_BATCHNORM_CASES_32):
+        W, b, gamma, beta, mean, var = (np.asarray(a, dtype=np.float64) for a in case.args)
+        eps = case.kwargs.get("eps", 1e-5)
+        x = rng.normal(size=(7, W.shape[0]))
+        t = {k: torch.from_numpy(v) for k, v in dict(W=W, b=b, g=gamma, be=beta, m=mean,
+                                                       v=var, x=x).items()}
+        want = torch.nn.functional.batch_norm(t["x"] @ t["W"] + t["b"], t["m"], t["v"],
+                                              t["g"], t["be"], training=False, eps=eps)
+        W_f, b_f = batchnorm.fold_batchnorm_solution(*case.args, **case.kwargs)
+        rtol = 1e-12 if W_f.dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(x @ W_f.astype(np.float64) + b_f, want.numpy(), rtol=rtol,
+                                   atol=rtol)

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course_lib.exercises import convolution as conv
@@ -70,17 +71,23 @@ def test_output_size_solution_matches_torch(size, k, stride, padding):
     assert conv.conv_output_size_solution(size, k, stride, padding) == out.shape[-1]
 
 
-# --- verdicts: solution correct, stub not implemented -------------------------------------
+# --- verdicts: the stub; the solutions against the library, which the checkers use -----------
 
 
 @pytest.mark.parametrize(
     "checker, solution, passed",
     [(conv.check_conv2d_forward_im2col, conv.conv2d_forward_im2col_solution, 8),
-     (conv.check_conv_output_size, conv.conv_output_size_solution, 8),
      (conv.check_maxpool2d_forward, conv.maxpool2d_forward_solution, 6)],
 )
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution, passed):
+def test_solutions_agree_with_the_library_layers_the_checkers_use(capsys, checker, solution,
+                                                                  passed):
+    # these checkers compare with course_lib.layers (Conv2d, MaxPool2d), not the solution
     assert f" correct - all {passed} checks passed." in verdict(capsys, checker, solution)
+
+
+@pytest.mark.parametrize("checker", [conv.check_conv2d_forward_im2col,
+                                     conv.check_conv_output_size, conv.check_maxpool2d_forward])
+def test_stub_is_not_implemented(capsys, checker):
     assert ": not implemented yet - " in verdict(capsys, checker, stub)
 
 
@@ -197,18 +204,18 @@ def first_image_only(x, weight, bias, padding=0):
         (padding_on_one_side, "on EVERY side"),
         (first_channel_only, "every filter sums over all C input channels"),
         (channels_last_in_rows, "in the order of weight[f].ravel()"),
-        (nhwc_output, "expected shape (1, 1, 2, 2), got shape (1, 2, 2, 1)"),
-        (forces_float64, "expected dtype float32, got float64"),
-        (integer_buffer, "expected dtype float64, got int64"),
-        (ignores_padding, "expected shape (2, 3, 5, 5), got shape (2, 3, 3, 3)"),
-        (one_too_small, "expected shape (1, 1, 2, 2), got shape (1, 1, 1, 1)"),
-        (first_image_only, "expected shape (2, 4, 3, 4), got shape (1, 4, 3, 4)"),
+        (nhwc_output, "shape (1, 2, 2, 1), expected (1, 1, 2, 2)"),
+        (forces_float64, "dtype float64, expected float32"),
+        (integer_buffer, "dtype int64, expected float64"),
+        (ignores_padding, "shape (2, 3, 3, 3), expected (2, 3, 5, 5)"),
+        (one_too_small, "shape (1, 1, 1, 1), expected (1, 1, 2, 2)"),
+        (first_image_only, "shape (1, 4, 3, 4), expected (2, 4, 3, 4)"),
     ],
 )
 def test_conv2d_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, conv.check_conv2d_forward_im2col, candidate)
-    assert line.startswith("conv2d_forward_im2col: wrong - for x="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, conv.check_conv2d_forward_im2col, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_conv2d_reports_bad_returns_without_raising(capsys):
@@ -249,21 +256,21 @@ def test_output_size_accepts_other_correct_styles(capsys, candidate):
         (lambda size, kernel_size, stride=1, padding=0:
             size + 2 * padding - kernel_size + 1, "moves s pixels at a time"),
         (lambda size, kernel_size, stride=1, padding=0:
-            (size + 2 * padding - kernel_size) / stride + 1, "round DOWN"),
+            (size + 2 * padding - kernel_size) / stride + 1, "expected an int"),
         (lambda size, kernel_size, stride=1, padding=0:
             math.ceil((size + 2 * padding - kernel_size) / stride) + 1, "round DOWN"),
         (lambda size, kernel_size, stride=1, padding=0: size - kernel_size + 1,
             "on BOTH sides"),
         (lambda size, kernel_size, stride=1, padding=0: str(size - kernel_size + 1),
-            "expected the number 6, got a str"),
+            "returned a str"),
         (lambda size, kernel_size, stride=1, padding=0: size // stride,
             "expected 6, got 8"),
     ],
 )
 def test_output_size_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, conv.check_conv_output_size, candidate)
-    assert line.startswith("conv_output_size: wrong - for size="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, conv.check_conv_output_size, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- maxpool2d_forward ---------------------------------------------------------------------
@@ -333,18 +340,18 @@ def pools_over_channels_too(x, kernel_size):
 @pytest.mark.parametrize(
     "candidate, expected_in_line",
     [
-        (overlapping_windows, "expected shape (1, 1, 2, 2), got shape (1, 1, 3, 3)"),
+        (overlapping_windows, "shape (1, 1, 3, 3), expected (1, 1, 2, 2)"),
         (running_max_from_zero, "not from 0"),
         (average_pooling, "the maximum of one 2x2 block"),
-        (reshape_without_cropping, "run your function on this input yourself"),
-        (float64_always, "expected dtype float32, got float64"),
+        (reshape_without_cropping, "raised ValueError"),
+        (float64_always, "dtype float64, expected float32"),
         (pools_over_channels_too, "pool each channel on its own"),
     ],
 )
 def test_maxpool_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, conv.check_maxpool2d_forward, candidate)
-    assert line.startswith("maxpool2d_forward: wrong - for x="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, conv.check_maxpool2d_forward, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ---------------------------------------------------------------------------
@@ -368,3 +375,115 @@ def test_question_verdicts(capsys):
     for garbage in ("d", 3, ["c"], object()):
         line = answer_verdict(capsys, check, garbage)
         assert ": wrong - answer with one of the letters" in line
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_CONV2D_FORWARD_IM2COL = wrong_answers(
+    conv.conv2d_forward_im2col_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_CONV2D_FORWARD_IM2COL)
+def test_conv2d_forward_im2col_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, conv.check_conv2d_forward_im2col, candidate, expected)
+    assert found.name == "conv2d_forward_im2col"
+
+
+_WRONG_MAXPOOL2D_FORWARD = wrong_answers(
+    conv.maxpool2d_forward_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MAXPOOL2D_FORWARD)
+def test_maxpool2d_forward_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, conv.check_maxpool2d_forward, candidate, expected)
+    assert found.name == "maxpool2d_forward"
+
+
+_WRONG_CONV_OUTPUT_SIZE = wrong_answers(
+    conv.conv_output_size_solution,
+    ("None", "raises"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_CONV_OUTPUT_SIZE)
+def test_conv_output_size_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, conv.check_conv_output_size, candidate, expected)
+    assert found.name == "conv_output_size"
+
+
+# --- the type asked for: an int ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     np.floor((size + 2 * padding - kernel_size) / stride) + 1,
+                     "returned a float", id="numpy float64"),
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     float((size + 2 * padding - kernel_size) // stride + 1),
+                     "returned a float", id="Python float"),
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     str((size + 2 * padding - kernel_size) // stride + 1),
+                     "returned a str", id="string"),
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     np.array((size + 2 * padding - kernel_size) // stride + 1.0),
+                     "expected an int", id="0-d float array"),
+        pytest.param(lambda size, kernel_size, stride=1, padding=0:
+                     math.ceil((size + 2 * padding - kernel_size) / stride) + 1,
+                     "expected 3, got 4", id="rounds up"),
+    ],
+)
+def test_output_size_asks_for_an_int(capsys, candidate, expected):
+    found = rejects(capsys, conv.check_conv_output_size, candidate, expected)
+    assert "int" in found.hint or "DOWN" in found.hint
+
+
+def test_output_size_accepts_a_numpy_integer(capsys):
+    def numpy_int(size, kernel_size, stride=1, padding=0):
+        return np.int64((size + 2 * padding - kernel_size) // stride + 1)
+
+    assert " correct - all 8 checks passed." in verdict(capsys, conv.check_conv_output_size,
+                                                         numpy_int)
+
+
+# --- every checker input, against torch -------------------------------------------------------
+
+
+def _plain(value):
+    return value.array if isinstance(value, conv.Given) else value
+
+
+@pytest.mark.parametrize("case", conv.CONV2D_CASES, ids=lambda c: str(c.args[0])[:30])
+def test_the_conv2d_reference_on_every_case_agrees_with_torch(case):
+    x, weight, bias = (np.asarray(_plain(a), dtype=np.float64) for a in case.args)
+    padding = case.kwargs["padding"]
+    want = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(weight),
+                                      torch.from_numpy(bias), padding=padding).numpy()
+    got = conv._reference_conv2d(*case.args, **case.kwargs)
+    np.testing.assert_allclose(got, want, rtol=1e-5 if got.dtype == np.float32 else 1e-12,
+                               atol=1e-5 if got.dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(conv.conv2d_forward_im2col_solution(
+        *(_plain(a) for a in case.args), padding=padding), got, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", conv.MAXPOOL_CASES, ids=lambda c: str(c.args[0])[:30])
+def test_the_maxpool_reference_on_every_case_agrees_with_torch(case):
+    x, k = _plain(case.args[0]), case.args[1]
+    want = torch.nn.functional.max_pool2d(torch.from_numpy(np.asarray(x, dtype=np.float64)),
+                                          k).numpy()
+    np.testing.assert_array_equal(conv._reference_maxpool2d(*case.args).astype(np.float64), want)
+
+
+@pytest.mark.parametrize("case", conv.OUTPUT_SIZE_CASES)
+def test_the_output_size_reference_on_every_case_agrees_with_torch(case):
+    size, k = case.args
+    layer = torch.nn.Conv2d(1, 1, k, stride=case.kwargs["stride"], padding=case.kwargs["padding"])
+    want = layer(torch.zeros(1, 1, size, size)).shape[-1]
+    got = conv.conv_output_size_solution(*case.args, **case.kwargs)
+    assert type(got) is int and got == want

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import scipy.special
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations
 from course_lib.exercises import deep
@@ -44,10 +45,12 @@ def test_stable_mish_solution_matches_mpmath_in_both_tails():
 
 def test_stable_mish_grad_solution_matches_mpmath():
     mpmath.mp.dps = 40
-    xs = np.array([-700.0, -100.0, -30.0, -5.0, -2.0, -0.3, 0.0, 0.7, 4.0, 30.0, 710.0])
+    xs = np.array([-717.68, -700.0, -100.0, -30.0, -5.0, -2.0, -0.3, 0.0, 0.7, 4.0, 30.0,
+                   710.0])  # -717.68: e^x is subnormal
     got = deep.stable_mish_grad_solution(xs)
     want = np.array([_mish_grad_mpmath(v) for v in xs])
-    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    # subnormal results keep fewer digits: an absolute 1e-318 there (scipy's expit gave 0)
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-318)
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-13), (np.float32, 1e-5)])
@@ -87,6 +90,15 @@ def test_snake_solution_matches_library_and_has_slope_between_0_and_2():
     np.testing.assert_allclose(deep.snake_solution(x, 1.0), x + np.sin(x) ** 2, rtol=1e-15)
 
 
+def test_snake_solution_matches_mpmath():
+    mpmath.mp.dps = 30
+    for a in (0.25, 1.0, 3.0):
+        for x in (-6.0, -1.3, 0.0, 0.7, 2.5, 40.0):
+            want = float(mpmath.mpf(x) + mpmath.sin(a * mpmath.mpf(x)) ** 2 / a)
+            got = float(deep.snake_solution(np.array([x]), a)[0])
+            assert got == pytest.approx(want, rel=1e-14, abs=1e-15)
+
+
 def test_derivative_on_grid_solution_is_close_to_the_analytic_slope():
     x = np.linspace(-5.0, 5.0, 1000)
     for name in ("swish", "mish", "gelu"):
@@ -110,10 +122,10 @@ def mish_two_branch(x):
 
 
 @pytest.mark.parametrize(
-    "candidate", [deep.stable_mish_solution, mish_logaddexp, mish_two_branch, activations.mish]
+    "candidate", [mish_logaddexp, mish_two_branch, activations.mish]
 )
 def test_stable_mish_accepts_correct_styles(capsys, candidate):
-    assert "stable_mish: correct - all 4 checks passed." in verdict(
+    assert "stable_mish: correct - all 5 checks passed." in verdict(
         capsys, deep.check_stable_mish, candidate
     )
 
@@ -184,10 +196,10 @@ def mish_tanh_by_exp(x):
         (mish_naive, "overflow encountered in exp"),
         (mish_log1p_exp, "overflow encountered in exp"),
         (mish_clipped, "do not clip x"),
-        (mish_forced_float64, "expected dtype float32, got float64"),
-        (mish_int_truncated, "expected dtype float64, got int64"),
-        (mish_in_place, "your code modified its input"),
-        (mish_1d_only, "for x=[[-80.0, -20.0, -1.0, 0.0], [1.0, 20.0, 100.0, 1000.0]]"),
+        (mish_forced_float64, "dtype float64, expected float32"),
+        (mish_int_truncated, "dtype int64, expected float64"),
+        (mish_in_place, "modified its input"),
+        (mish_1d_only, "raised ValueError"),
         (mish_without_x, "expected"),
         (mish_in_float32, "expected"),
         (mish_relu_softplus, "mish(x) = x * tanh(softplus(x))"),
@@ -195,10 +207,10 @@ def mish_tanh_by_exp(x):
     ],
 )
 def test_stable_mish_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, deep.check_stable_mish, candidate)
-    assert line.startswith("stable_mish: wrong - for x="), line
-    assert expected_in_line in line, line
-    assert "Stuck? hint('stable_mish', 1)" in line
+    found = judged(capsys, deep.check_stable_mish, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
+    assert found.text.rstrip().endswith("Stuck? hint('stable_mish', 1)"), found.text
 
 
 # --- stable_mish_grad -----------------------------------------------------------------------
@@ -213,10 +225,10 @@ def mish_grad_two_branch(x):
 
 
 @pytest.mark.parametrize(
-    "candidate", [deep.stable_mish_grad_solution, mish_grad_two_branch, activations.mish_grad]
+    "candidate", [mish_grad_two_branch, activations.mish_grad]
 )
 def test_stable_mish_grad_accepts_correct_styles(capsys, candidate):
-    assert "stable_mish_grad: correct - all 4 checks passed." in verdict(
+    assert "stable_mish_grad: correct - all 5 checks passed." in verdict(
         capsys, deep.check_stable_mish_grad, candidate
     )
 
@@ -290,17 +302,17 @@ def grad_finite_difference(x):
         (grad_no_product_rule, "product rule"),
         (grad_no_sigmoid, "product rule"),
         (grad_sign_error, "product rule"),
-        (grad_forced_float64, "expected dtype float32, got float64"),
-        (grad_int_truncated, "expected dtype float64, got int64"),
-        (grad_in_place, "your code modified its input"),
-        (grad_1d_only, "for x=[[-80.0"),
+        (grad_forced_float64, "dtype float64, expected float32"),
+        (grad_int_truncated, "dtype int64, expected float64"),
+        (grad_in_place, "modified its input"),
+        (grad_1d_only, "raised TypeError"),
         (grad_finite_difference, "expected"),
     ],
 )
 def test_stable_mish_grad_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, deep.check_stable_mish_grad, candidate)
-    assert line.startswith("stable_mish_grad: wrong - for x="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, deep.check_stable_mish_grad, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- snake ----------------------------------------------------------------------------------
@@ -311,9 +323,9 @@ def snake_cosine_form(x, a=1.0):
     return x + (1 - np.cos(2 * a * x)) / (2 * a)
 
 
-@pytest.mark.parametrize("candidate", [deep.snake_solution, snake_cosine_form])
+@pytest.mark.parametrize("candidate", [snake_cosine_form])
 def test_snake_accepts_correct_styles(capsys, candidate):
-    assert "snake: correct - all 5 checks passed." in verdict(capsys, deep.check_snake, candidate)
+    assert "snake: correct - all 6 checks passed." in verdict(capsys, deep.check_snake, candidate)
 
 
 def test_snake_accepts_the_library_function(capsys):
@@ -378,17 +390,17 @@ def snake_list(x, a=1.0):
         (snake_times_a, "drops the 1/a"),
         (snake_no_frequency, "drops the 1/a"),
         (snake_no_square, "for a = 1 this is x + sin(x)^2"),
-        (snake_forced_float64, "expected dtype float32, got float64"),
-        (snake_int_truncated, "expected dtype float64, got int64"),
-        (snake_in_place, "your code modified its input"),
+        (snake_forced_float64, "dtype float64, expected float32"),
+        (snake_int_truncated, "dtype int64, expected float64"),
+        (snake_in_place, "modified its input"),
         (snake_1d_only, "raised TypeError"),
         (snake_list, "expected a numpy array"),
     ],
 )
 def test_snake_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, deep.check_snake, candidate)
-    assert line.startswith("snake: wrong - for x="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, deep.check_snake, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- derivative_on_grid ---------------------------------------------------------------------
@@ -404,11 +416,17 @@ def gradient_edge_order_2(f, x):
     return np.gradient(f(x), x, edge_order=2)
 
 
-@pytest.mark.parametrize("candidate", [deep.derivative_on_grid_solution])
-def test_derivative_on_grid_accepts_the_solution(capsys, candidate):
+def test_derivative_on_grid_accepts_the_textbook_central_difference(capsys):
+    def secant(f, x):  # (y[i+1] - y[i-1]) / (x[i+1] - x[i-1]), one-sided at the ends
+        x = _float(x)
+        y = f(x)
+        d = np.empty_like(y)
+        d[1:-1] = (y[2:] - y[:-2]) / (x[2:] - x[:-2])
+        d[0], d[-1] = (y[1] - y[0]) / (x[1] - x[0]), (y[-1] - y[-2]) / (x[-1] - x[-2])
+        return d
+
     assert "derivative_on_grid: correct - all 4 checks passed." in verdict(
-        capsys, deep.check_derivative_on_grid, candidate
-    )
+        capsys, deep.check_derivative_on_grid, secant)
 
 
 def test_derivative_on_grid_accepts_a_hand_written_central_difference(capsys):
@@ -475,18 +493,18 @@ def gradient_step_two(f, x):
         (gradient_unit_spacing, "0.01001 apart"),
         (gradient_with_spacing_of_first_step, "this grid is not uniform"),
         (gradient_edge_order_2, "default differences at the ends"),
-        (gradient_diff, "expected shape (11,), got shape (10,)"),
+        (gradient_diff, "shape (10,), expected (11,)"),
         (gradient_forward_padded, "spacing of this grid is 1.0"),
-        (gradient_forced_float64, "expected dtype float32, got float64"),
+        (gradient_forced_float64, "dtype float64, expected float32"),
         (gradient_returns_values, "spacing of this grid is 1.0"),
-        (gradient_in_place, "your code modified its input"),
+        (gradient_in_place, "modified its input"),
         (gradient_step_two, "spacing of this grid is 1.0"),
     ],
 )
 def test_derivative_on_grid_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, deep.check_derivative_on_grid, candidate)
-    assert line.startswith("derivative_on_grid: wrong - for f="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, deep.check_derivative_on_grid, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ---------------------------------------------------------------------------
@@ -510,3 +528,127 @@ def test_swish_he_signal_question(capsys):
     for garbage in ("d", 3, ["b"], 2.5):
         line = _answer(capsys, check, garbage)
         assert line.startswith("swish_he_signal: wrong - answer with one of the letters")
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_STABLE_MISH = wrong_answers(
+    deep.stable_mish_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_STABLE_MISH)
+def test_stable_mish_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, deep.check_stable_mish, candidate, expected)
+    assert found.name == "stable_mish"
+
+
+_WRONG_STABLE_MISH_GRAD = wrong_answers(
+    deep.stable_mish_grad_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_STABLE_MISH_GRAD)
+def test_stable_mish_grad_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, deep.check_stable_mish_grad, candidate, expected)
+    assert found.name == "stable_mish_grad"
+
+
+_WRONG_SNAKE = wrong_answers(
+    deep.snake_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_SNAKE)
+def test_snake_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, deep.check_snake, candidate, expected)
+    assert found.name == "snake"
+
+
+_WRONG_DERIVATIVE_ON_GRID = wrong_answers(
+    deep.derivative_on_grid_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_DERIVATIVE_ON_GRID)
+def test_derivative_on_grid_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, deep.check_derivative_on_grid, candidate, expected)
+    assert found.name == "derivative_on_grid"
+
+
+# --- right at the chosen points, wrong between them: the dense grid ---------------------------
+
+
+def _cut_off(function, above, replacement):
+    def answer(x, *args, **kwargs):
+        x = np.asarray(x)
+        x = x if x.dtype.kind == "f" else x.astype(np.float64)
+        return np.where(x > above, replacement(x), function(x, *args, **kwargs))
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    "checker, candidate",
+    [
+        pytest.param(deep.check_stable_mish, _cut_off(deep.stable_mish_solution, 5.0, lambda x: x),
+                     id="mish is x above 5"),
+        pytest.param(deep.check_stable_mish,
+                     _cut_off(deep.stable_mish_solution, -1e9, lambda x: np.where(
+                         (x > 33) & (x < 35), x * 1.000001, deep.stable_mish_solution(x))),
+                     id="mish off by 1e-6 between 33 and 35"),
+        pytest.param(deep.check_stable_mish_grad,
+                     _cut_off(deep.stable_mish_grad_solution, 6.0, np.ones_like),
+                     id="mish' is 1 above 6"),
+        pytest.param(deep.check_snake,
+                     _cut_off(deep.snake_solution, 10.0, lambda x: x + 0.5),
+                     id="snake is x + 1/2 above 10"),
+    ],
+)
+def test_elementwise_checkers_look_between_the_chosen_points(capsys, checker, candidate):
+    found = rejects(capsys, checker, candidate, "first difference")
+    assert "dense grid" in found.hint
+
+
+# --- every checker input, against mpmath ------------------------------------------------------
+
+
+def _mpmath_elementwise(function, x, **kwargs):
+    mpmath.mp.dps = 40
+    return np.array([float(function(mpmath.mpf(float(v)), **kwargs)) for v in np.ravel(x)]
+                    ).reshape(np.shape(x))
+
+
+def _mish_mp(x):
+    return x * mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
+
+
+def _mish_grad_mp(x):
+    t = mpmath.tanh(mpmath.log1p(mpmath.exp(x)))
+    return t + x * (1 - t * t) / (1 + mpmath.exp(-x))
+
+
+def _snake_mp(x, a):
+    return x + mpmath.sin(a * x) ** 2 / a
+
+
+@pytest.mark.parametrize(
+    "cases, reference, oracle",
+    [
+        pytest.param(deep.STABLE_MISH_CASES, deep.stable_mish_solution, _mish_mp, id="mish"),
+        pytest.param(deep.STABLE_MISH_GRAD_CASES, deep.stable_mish_grad_solution, _mish_grad_mp,
+                     id="mish'"),
+        pytest.param(deep.SNAKE_CASES, deep.snake_solution, _snake_mp, id="snake"),
+    ],
+)
+def test_the_elementwise_references_on_every_case_agree_with_mpmath(cases, reference, oracle):
+    for case in cases:
+        got = reference(*case.args, **case.kwargs)
+        want = _mpmath_elementwise(oracle, case.args[0], **case.kwargs)
+        rtol = 1e-6 if got.dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-300 if rtol < 1e-6 else 1e-40)

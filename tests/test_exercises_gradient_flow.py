@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import NUMBER_KINDS, wrong_answers
 
 from course_lib.analysis import saturation_fraction, slope_statistics
 from course_lib.exercises import gradient_flow as gf
@@ -66,16 +67,18 @@ def test_shrink_factor_solution():
     assert gf.gradient_shrink_factor_solution([2.0, 2.0]) == 1.0
 
 
-# --- verdicts: solution correct, stub not implemented -------------------------------------
+# --- verdicts: the stub; the solution against the library the checker uses ----------------
 
 
-@pytest.mark.parametrize(
-    "checker, solution, passed",
-    [(gf.check_analyse_activation_slopes, gf.analyse_activation_slopes_solution, 9),
-     (gf.check_gradient_shrink_factor, gf.gradient_shrink_factor_solution, 6)],
-)
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution, passed):
-    assert f" correct - all {passed} checks passed." in verdict(capsys, checker, solution)
+def test_analyse_solution_agrees_with_slope_statistics_the_checker_uses(capsys):
+    # the checker compares with course_lib.analysis.slope_statistics, not with the solution
+    assert " correct - all 9 checks passed." in verdict(
+        capsys, gf.check_analyse_activation_slopes, gf.analyse_activation_slopes_solution)
+
+
+@pytest.mark.parametrize("checker", [gf.check_analyse_activation_slopes,
+                                     gf.check_gradient_shrink_factor])
+def test_stub_is_not_implemented(capsys, checker):
     assert ": not implemented yet - " in verdict(capsys, checker, stub)
 
 
@@ -218,21 +221,21 @@ def returns_none(model, X, threshold=0.01):
         (less_or_equal, "with a strict <"),
         (ignores_layer_parameters, "negative_slope=0.005"),
         (without_abs, "average the ABSOLUTE value"),
-        (per_unit_fraction, "in saturated_fraction"),
+        (per_unit_fraction, "saturated_fraction:"),
         (linear_outputs, "not the output of the Linear layer"),
-        (finite_differences, "not a finite difference"),
+        (finite_differences, "mean_abs_slope: first difference"),
         (swapped, "take its INPUT z"),
-        (misses_the_last_layer, "expected shape (2,), got shape (1,)"),
-        (centres_x_in_place, "your function changed its input X in place"),
+        (misses_the_last_layer, "shape (1,), expected (2,)"),
+        (centres_x_in_place, "modified its input X"),
         (switches_to_eval_mode, "do not switch the model's mode"),
         (fixed_threshold, "not a fixed 0.01"),
-        (returns_none, "expected a tuple of 2 items"),
+        (returns_none, "expected 2 values"),
     ],
 )
 def test_analyse_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, gf.check_analyse_activation_slopes, candidate)
-    assert line.startswith("analyse_activation_slopes: wrong - for model=mlp("), line
-    assert expected_in_line in line, line
+    found = judged(capsys, gf.check_analyse_activation_slopes, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_analyse_reports_non_functions(capsys):
@@ -266,15 +269,15 @@ def test_shrink_factor_accepts_other_correct_styles(capsys, candidate):
         (lambda norms: (norms[0] / norms[-1]) ** (1 / (len(norms) - 1)), "underflows to 0"),
         (lambda norms: float(np.asarray(norms[0]) / np.asarray(norms[-1])), "expected 2.0, got"),
         (lambda norms: [(norms[0] / norms[-1]) ** (1 / (len(norms) - 1))],
-         "expected the number 2.0, got a list"),
+         "returned a list"),
         (lambda norms: (norms[0] / norms[-2]) ** (1 / (len(norms) - 2)), "GEOMETRIC mean"),
-        (lambda norms: None, "expected the number 2.0, got a NoneType"),
+        (lambda norms: None, "returned None"),
     ],
 )
 def test_shrink_factor_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, gf.check_gradient_shrink_factor, candidate)
-    assert line.startswith("gradient_shrink_factor: wrong - for norms="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, gf.check_gradient_shrink_factor, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the question ---------------------------------------------------------------------------
@@ -298,3 +301,44 @@ def test_question_verdicts(capsys):
     for garbage in ("sigmoid", 2, None.__class__):
         line = answer_verdict(capsys, check, garbage)
         assert ": wrong - answer with one of the letters" in line
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_ANALYSE_ACTIVATION_SLOPES = wrong_answers(
+    gf.analyse_activation_slopes_solution,
+    ("None", "raises", "extra axis", "float32 inputs", "modified input"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_ANALYSE_ACTIVATION_SLOPES)
+def test_analyse_activation_slopes_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, gf.check_analyse_activation_slopes, candidate, expected)
+    assert found.name == "analyse_activation_slopes"
+
+
+_WRONG_GRADIENT_SHRINK_FACTOR = wrong_answers(
+    gf.gradient_shrink_factor_solution,
+    (*NUMBER_KINDS, "float32 inputs", "modified input"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_GRADIENT_SHRINK_FACTOR)
+def test_gradient_shrink_factor_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, gf.check_gradient_shrink_factor, candidate, expected)
+    assert found.name == "gradient_shrink_factor"
+
+
+# --- every checker input, against an independent oracle ---------------------------------------
+
+
+@pytest.mark.parametrize("case", gf.SHRINK_CASES, ids=lambda c: str(c.args[0])[:30])
+def test_the_shrink_factor_reference_on_every_case_agrees_with_mpmath(case):
+    import mpmath
+
+    mpmath.mp.dps = 50
+    g = [mpmath.mpf(float(v)) for v in case.args[0]]
+    want = float((g[0] / g[-1]) ** (mpmath.mpf(1) / (len(g) - 1)))
+    got = gf.gradient_shrink_factor_solution(*case.args)
+    assert type(got) is float and got == pytest.approx(want, rel=1e-14)

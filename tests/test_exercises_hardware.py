@@ -8,7 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 from numba import njit, prange
 
 from course_lib.exercises import hardware, solution
@@ -222,14 +223,14 @@ def nan_to_zero(x, negative_slope=0.01, out=None):
 @pytest.mark.parametrize(
     "candidate, expected_in_line",
     [
-        (ignores_out, "out_given=True: expected True, got False in item 0"),
-        (writes_out_returns_copy, "expected True, got False in item 0"),
-        (writes_out_returns_none, "expected True, got False in item 0"),
+        (ignores_out, "item 0: expected True, got False"),
+        (writes_out_returns_copy, "item 0: expected True, got False"),
+        (writes_out_returns_none, "item 0: expected True, got False"),
         (fixed_slope, "use the negative_slope argument"),
         (relu_only, "negative_slope * x elsewhere"),
-        (always_float64, "expected dtype float32, got float64"),
-        (integer_output, "expected dtype float64, got int64"),
-        (in_place, "your code modified its input"),
+        (always_float64, "dtype float64, expected float32"),
+        (integer_output, "dtype int64, expected float64"),
+        (in_place, "modified its input"),
         (ravel_copies, "not C-contiguous"),
         (one_dimensional_only, "raised ValueError"),
         (as_list, "expected a numpy array"),
@@ -238,9 +239,9 @@ def nan_to_zero(x, negative_slope=0.01, out=None):
     ],
 )
 def test_leaky_relu_kernel_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, hardware.check_leaky_relu_kernel, candidate)
-    assert line.startswith("leaky_relu_kernel: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, hardware.check_leaky_relu_kernel, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- quantize_int8 -------------------------------------------------------------------------------
@@ -268,10 +269,10 @@ def floor_half_style(x, scale, zero_point):
     return np.clip(codes, -128, 127).astype(np.int8)
 
 
-@pytest.mark.parametrize("candidate", [hardware.quantize_int8_solution, torch_style,
-                                       library_style, floor_half_style])
+@pytest.mark.parametrize("candidate", [torch_style,
+                                       library_style])
 def test_quantize_int8_accepts_correct_styles(capsys, candidate):
-    assert "quantize_int8: correct - all 7 checks passed." in verdict(
+    assert "quantize_int8: correct - all 10 checks passed." in verdict(
         capsys, hardware.check_quantize_int8, candidate)
 
 
@@ -334,18 +335,19 @@ def zero_point_before_rounding_scaled(x, scale, zero_point):
         (wraps_around, "clip before converting"),
         (clips_after_cast, "clip before converting"),
         (subtracts_zero_point, "the zero point is added after rounding"),
+        (floor_half_style, "round half to EVEN"),
         (multiplies_by_scale, "round(x / scale) + zero_point"),
         (symmetric_range, "saturate at -128 and 127"),
-        (float_codes, "expected dtype int8, got float64"),
-        (int64_codes, "expected dtype int8, got int64"),
-        (uint8_range, "expected dtype int8, got uint8"),
-        (zero_point_before_rounding_scaled, "the zero point is added after rounding"),
+        (float_codes, "dtype float64, expected int8"),
+        (int64_codes, "dtype int64, expected int8"),
+        (uint8_range, "dtype uint8, expected int8"),
+        (zero_point_before_rounding_scaled, "first difference"),
     ],
 )
 def test_quantize_int8_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, hardware.check_quantize_int8, candidate)
-    assert line.startswith("quantize_int8: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, hardware.check_quantize_int8, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the predict-then-run question --------------------------------------------------------------
@@ -373,3 +375,105 @@ def answer_line(capsys, answer):
 )
 def test_numba_speedup_question(capsys, answer, start):
     assert answer_line(capsys, answer).startswith(start)
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_LEAKY_RELU_KERNEL = wrong_answers(
+    hardware._leaky_relu_numpy,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_LEAKY_RELU_KERNEL)
+def test_leaky_relu_kernel_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, hardware.check_leaky_relu_kernel, candidate, expected)
+    assert found.name == "leaky_relu_kernel"
+
+
+_WRONG_QUANTIZE_INT8 = wrong_answers(
+    hardware.quantize_int8_solution,
+    ("None", "raises", "list", "extra axis", "modified input"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_QUANTIZE_INT8)
+def test_quantize_int8_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, hardware.check_quantize_int8, candidate, expected)
+    assert found.name == "quantize_int8"
+
+
+# --- ties: torch rounds half to even, and so must the answer ----------------------------------
+
+
+def test_torch_and_the_solution_round_exact_ties_to_even():
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5], dtype=np.float32)
+    expected = np.array([0, 2, 2, 0, -2, -2, 4], dtype=np.int8)
+    np.testing.assert_array_equal(torch_codes(x, 1.0, 0), expected)
+    np.testing.assert_array_equal(hardware.quantize_int8_solution(x, 1.0, 0), expected)
+    x = np.array([0.125, 0.375, -0.625, 0.875], dtype=np.float32)  # / 0.25: exact ties
+    np.testing.assert_array_equal(torch_codes(x, 0.25, 5), [5, 7, 3, 9])
+    np.testing.assert_array_equal(hardware.quantize_int8_solution(x, 0.25, 5), [5, 7, 3, 9])
+
+
+def _codes(rounding):
+    def quantize(x, scale, zero_point):
+        v = np.asarray(x, dtype=np.float64) / scale
+        return np.clip(rounding(v) + zero_point, -128, 127).astype(np.int8)
+
+    return quantize
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        pytest.param(_codes(lambda v: np.floor(v + 0.5)), id="half up"),
+        pytest.param(_codes(lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5)),
+                     id="half away from zero"),
+        pytest.param(_codes(lambda v: np.ceil(v - 0.5)), id="half down"),
+        pytest.param(_codes(lambda v: np.trunc(v + np.sign(v) * 0.4999999)),
+                     id="almost half away"),
+        pytest.param(_codes(lambda v: np.array([float(round(float(t) + 1e-9)) for t in v.flat])
+                            .reshape(v.shape)), id="nudged ties"),
+    ],
+)
+def test_quantize_int8_rejects_every_other_rule_at_a_tie(capsys, candidate):
+    found = rejects(capsys, hardware.check_quantize_int8, candidate, "first difference")
+    assert "half to EVEN" in found.hint
+
+
+def test_quantize_int8_looks_between_the_chosen_points(capsys):
+    def off_by_one_near_the_top(x, scale, zero_point):
+        codes = hardware.quantize_int8_solution(x, scale, zero_point).astype(np.int64)
+        codes[(codes > 100) & (codes < 120)] += 1
+        return codes.astype(np.int8)
+
+    found = rejects(capsys, hardware.check_quantize_int8, off_by_one_near_the_top,
+                    "first difference")
+    assert "dense grid" in found.hint
+
+
+# --- every checker input, against torch ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", hardware.QUANTIZE_INT8_CASES, ids=lambda c: str(c.args[0])[:20])
+def test_the_quantize_reference_on_every_case_agrees_with_torch(case):
+    x, scale, zero_point = case.args
+    t = torch.from_numpy(np.asarray(x, dtype=np.float64))
+    # torch.round rounds half to even, like torch's own quantisers
+    want = torch.clamp(torch.round(t / scale) + zero_point, -128, 127).to(torch.int8).numpy()
+    np.testing.assert_array_equal(hardware.quantize_int8_solution(*case.args), want)
+
+
+@pytest.mark.parametrize("case", hardware.LEAKY_RELU_KERNEL_CASES,
+                         ids=lambda c: str(c.args[0])[:20])
+def test_the_leaky_relu_references_on_every_case_agree_with_torch(case):
+    x = np.asarray(case.args[0])
+    slope = case.args[1] if len(case.args) > 1 else 0.01
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    want = torch.nn.functional.leaky_relu(torch.from_numpy(x.astype(dtype)), slope).numpy()
+    for reference in (hardware._leaky_relu_numpy, hardware.leaky_relu_kernel_solution):
+        got = reference(x, slope)
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-15)

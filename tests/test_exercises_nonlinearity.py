@@ -6,7 +6,18 @@ import math
 
 import numpy as np
 import pytest
-from exercise_helpers import stub, verdict
+import torch
+from exercise_helpers import (
+    as_lists,
+    in_float32_arithmetic,
+    judged,
+    modifies_input,
+    reduced_precision,
+    rejects,
+    stub,
+    verdict,
+    wrong_between,
+)
 
 from course_lib import activations
 from course_lib.data import make_xor
@@ -86,26 +97,11 @@ CHECKERS = [
 ]
 
 
-@pytest.mark.parametrize("checker, solution", CHECKERS)
-def test_solution_correct_and_stub_not_implemented(capsys, checker, solution):
-    assert ": correct - " in verdict(capsys, checker, solution)
-    assert ": not implemented yet - " in verdict(capsys, checker, stub)
-
-
-@pytest.mark.parametrize("checker, solution", CHECKERS)
-def test_checkers_never_raise_on_garbage(capsys, checker, solution):
-    for garbage in (None, 3, "relu", lambda *a: None, lambda *a: "text", lambda *a: 1 / 0):
-        line = verdict(capsys, checker, garbage)
-        assert ": wrong - " in line
-
-
-@pytest.mark.parametrize("checker, solution", CHECKERS)
-def test_checkers_work_under_seterr_raise(capsys, checker, solution):
-    old = np.seterr(all="raise")
-    try:
-        assert ": correct - " in verdict(capsys, checker, solution)
-    finally:
-        np.seterr(**old)
+@pytest.mark.parametrize("checker", [c for c, _ in CHECKERS])
+def test_stub_is_not_implemented(capsys, checker):
+    # That each checker accepts its reference is the registry-wide plumbing test
+    # (test_exercise_help.py); the references are checked against oracles above.
+    assert judged(capsys, checker, stub).status == "not_implemented"
 
 
 # --- the question ---------------------------------------------------------------------------
@@ -193,22 +189,23 @@ def bias_through_first(W1, b1, W2, b2):
 @pytest.mark.parametrize(
     "candidate, expected",
     [
-        (forgets_b1, "in b (first difference at index 0"),
-        (adds_biases, "in b"),
-        (wrong_order, "in W (first difference at index (0, 1)"),
-        (swapped_product, "expected shape (2, 2), got shape (3, 3) in W"),
-        (in_place, "your code modified its input (b2 was"),
-        (only_weight, "expected a tuple of 2 items"),
-        (forgets_b2, "in b"),
-        (forced_float64, "expected dtype float32, got float64 in W"),
+        (forgets_b1, ("b: first difference at index 0",
+                     "hint:b1 passes through the second layer too")),
+        (adds_biases, "b: first difference"),
+        (wrong_order, ("W: first difference at index (0, 1)",
+                      "hint:the first layer's matrix comes first")),
+        (swapped_product, "W: shape (3, 3), expected (2, 2)"),
+        (in_place, "modified its input b2"),
+        (only_weight, "returned a numpy array of shape (2, 2), expected 2 values"),
+        (forgets_b2, "b: first difference"),
+        (forced_float64, "W: dtype float64, expected float32"),
         (elementwise, "raised ValueError"),
-        (bias_through_first, "in b"),
+        (bias_through_first, "b: first difference"),
     ],
 )
 def test_collapse_rejects(capsys, candidate, expected):
-    line = verdict(capsys, nonlinearity.check_collapse_linear_layers, candidate)
-    assert line.startswith("collapse_linear_layers: wrong - for W1=[[")
-    assert expected in line
+    expected = (expected,) if isinstance(expected, str) else expected
+    rejects(capsys, nonlinearity.check_collapse_linear_layers, candidate, *expected)
 
 
 def test_collapse_hint_names_the_failing_item(capsys):
@@ -294,25 +291,26 @@ def int_kept(x):
 @pytest.mark.parametrize(
     "candidate, expected",
     [
-        (wrong_argument, "for x=[-3.0, -0.001, 0.0, 1e-12, 0.5, 2.0]: expected"),
-        (naive_sigmoid_tanh, "for x=[-1000.0, -400.0, 400.0, 1000.0]: expected [-1.0, -1.0, "
-                             "1.0, 1.0], but your code warned RuntimeWarning: overflow "
-                             "encountered in exp"),
-        (clipped_naive, "for x=[-100.0, -50.0, 50.0, 100.0] (float32): expected"),
-        (always_float64, "expected dtype float32, got float64"),
-        (doubles_in_place, "your code modified its input (x was [-3.0, -0.001, 0.0, 1e-12, "),
-        (missing_minus_one, "Hint: tanh(x) = 2 * sigmoid(2 * x) - 1"),
-        (float32_arithmetic, "first difference at x="),
-        (one_dimensional_loop, "(float32, shape (2, 2)): expected [[-0.96402758, 0.24491866], "
-                               "[0.90514827, -0.63514894]] (float32, shape (2, 2)), but your "
-                               "code raised TypeError"),
-        (int_kept, "expected dtype float64, got int64"),
+        (wrong_argument, ("first difference at x=-3.0",
+                         "hint:the sigmoid's argument is 2x")),
+        (naive_sigmoid_tanh, ("overflow encountered in exp, though the values are right",
+                             "hint:np.where evaluates both branches")),
+        (clipped_naive, ("overflow encountered in exp",
+                        "case:(float32)")),
+        (always_float64, "dtype float64, expected float32"),
+        (doubles_in_place, "modified its input x"),
+        (missing_minus_one, ("got 0.0049452463",
+                            "hint:tanh(x) = 2 * sigmoid(2 * x) - 1")),
+        (float32_arithmetic, "first difference at x=-3.0: expected -0.99505475, got -0.99505478"),
+        (one_dimensional_loop, ("raised TypeError",
+                               "case:shape (2, 2)",
+                               "hint:any shape")),
+        (int_kept, "dtype int64, expected float64"),
     ],
 )
 def test_tanh_from_sigmoid_rejects(capsys, candidate, expected):
-    line = verdict(capsys, nonlinearity.check_tanh_from_sigmoid, candidate)
-    assert line.startswith("tanh_from_sigmoid: wrong - for x=")
-    assert expected in line
+    expected = (expected,) if isinstance(expected, str) else expected
+    rejects(capsys, nonlinearity.check_tanh_from_sigmoid, candidate, *expected)
 
 
 def test_tanh_clipped_quiet_float32_fails_on_values(capsys):
@@ -397,22 +395,24 @@ def fw_one_sample(X, W1, b1, W2, b2, activation):
 @pytest.mark.parametrize(
     "candidate, expected",
     [
-        (fw_forgets_b1, "Hint: scores = f(X @ W1 + b1) @ W2 + b2"),
-        (fw_forgets_b2, "expected [["),
-        (fw_activation_on_output, "first difference at index (0, "),
-        (fw_linear, "the activation is applied once, to the hidden layer only"),
-        (fw_always_relu, "use the activation you are given (here tanh)"),
-        (fw_bias_after_activation, "expected [["),
-        (fw_columns, "expected shape (3, 2), got shape (2, 3)"),
-        (fw_float64, "expected dtype float32, got float64"),
-        (fw_centres_in_place, "your function changed its input X in place"),
-        (fw_one_sample, "expected shape (3, 2), got shape (2,)"),
+        (fw_forgets_b1, ("first difference at index (0, 0)",
+                        "hint:the bias is added before the activation")),
+        (fw_forgets_b2, "first difference at index (0, 0): expected -0.324824, got -0.044824"),
+        (fw_activation_on_output, "first difference at index (0, 0): expected -0.324824, got 0.0"),
+        (fw_linear, ("first difference",
+                    "hint:the activation is applied once, to the hidden layer only")),
+        (fw_always_relu, ("first difference",
+                         "hint:use the activation you are given (here tanh)")),
+        (fw_bias_after_activation, "first difference at index (0, 0)"),
+        (fw_columns, "shape (2, 3), expected (3, 2)"),
+        (fw_float64, "dtype float64, expected float32"),
+        (fw_centres_in_place, "modified its input X"),
+        (fw_one_sample, "shape (2,), expected (3, 2)"),
     ],
 )
 def test_two_layer_forward_rejects(capsys, candidate, expected):
-    line = verdict(capsys, nonlinearity.check_two_layer_forward, candidate)
-    assert line.startswith("two_layer_forward: wrong - for X=")
-    assert expected in line
+    expected = (expected,) if isinstance(expected, str) else expected
+    rejects(capsys, nonlinearity.check_two_layer_forward, candidate, *expected)
 
 
 # --- classification_accuracy ----------------------------------------------------------------
@@ -483,19 +483,19 @@ def acc_argmin(scores, y):
         (acc_percent, "expected 0.66666667, got 66.666667"),
         (acc_count, "expected 0.66666667, got 4"),
         (acc_error_rate, "expected 0.66666667, got 0.33333333"),
-        (acc_axis0, "expected 0.66666667, but your code raised ValueError"),
-        (acc_threshold, "compare the scores with each other, not with 0"),
-        (acc_booleans, "expected the number 0.66666667, got a ndarray"),
+        (acc_axis0, "raised ValueError"),
+        (acc_threshold, ("expected 0.8, got 0.6",
+                        "hint:compare the scores with each other, not with 0")),
+        (acc_booleans, "returned a numpy array of shape (6,)"),
         (acc_integer_division, "expected 0.66666667, got 0"),
-        (acc_softmax_in_place, "your code modified its input (scores was"),
+        (acc_softmax_in_place, "modified its input scores"),
         (acc_rounded, "expected 0.66666667, got 0.7"),
         (acc_argmin, "expected 0.66666667, got 0.33333333"),
     ],
 )
 def test_accuracy_rejects(capsys, candidate, expected):
-    line = verdict(capsys, nonlinearity.check_classification_accuracy, candidate)
-    assert line.startswith("classification_accuracy: wrong - for scores=")
-    assert expected in line
+    expected = (expected,) if isinstance(expected, str) else expected
+    rejects(capsys, nonlinearity.check_classification_accuracy, candidate, *expected)
 
 
 # --- xor_by_hand ----------------------------------------------------------------------------
@@ -576,8 +576,9 @@ def xor_no_bias():
 @pytest.mark.parametrize(
     "candidate, expected",
     [
-        (xor_linear, "got None. Hint: without an activation the network is linear"),
-        (xor_identity_function, "your network classifies 50.0% of 400 held-out XOR points"),
+        (xor_linear, ("the activation must be a name",
+                     "hint:without an activation the network is linear")),
+        (xor_identity_function, "classifies 50.0% of 400 held-out XOR points"),
         (xor_swapped_classes, "classifies 0.8% of 400"),
         (xor_four_items, "must return 5 values"),
         (xor_wrong_shape, "W1 must have shape (2, h) for h hidden units; got shape (1, 2)"),
@@ -589,9 +590,8 @@ def xor_no_bias():
     ],
 )
 def test_xor_rejects(capsys, candidate, expected):
-    line = verdict(capsys, nonlinearity.check_xor_by_hand, candidate)
-    assert line.startswith("xor_by_hand: wrong - ")
-    assert expected in line
+    expected = (expected,) if isinstance(expected, str) else expected
+    rejects(capsys, nonlinearity.check_xor_by_hand, candidate, *expected)
 
 
 def test_xor_threshold_is_beyond_any_linear_model():
@@ -657,3 +657,122 @@ def test_a_slow_answer_is_stopped(capsys, monkeypatch):
     assert "your code ran for more than 0.2 s and was stopped" in line
     line = verdict(capsys, nonlinearity.check_xor_by_hand, slow_network)
     assert "xor_network() ran for more than 0.2 s and was stopped" in line
+
+
+# --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
+
+def _elementwise_classes(checker, solution, *, dout=False):
+    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
+    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
+    item = ""
+    return [
+        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
+        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
+        (checker, in_float32_arithmetic(solution), "float32 arithmetic"),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]
+
+
+def two_class_rule(scores, y):
+    """Right for two classes only: class 1 where its score beats class 0's."""
+    return float(np.mean((scores[:, 1] > scores[:, 0]).astype(int) == y))
+
+
+def first_two_columns(scores, y):
+    """Right for two classes only: the argmax of the first two columns."""
+    return float(np.mean(np.argmax(scores[:, :2], axis=1) == y))
+
+
+_ACC = nonlinearity.classification_accuracy_solution
+_TWO = nonlinearity.two_layer_forward_solution
+_COLLAPSE = nonlinearity.collapse_linear_layers_solution
+
+EVERY_CLASS = [
+    *_elementwise_classes(nonlinearity.check_tanh_from_sigmoid,
+                          nonlinearity.tanh_from_sigmoid_solution),
+    (nonlinearity.check_classification_accuracy, reduced_precision(_ACC),
+     "returned a numpy float16 scalar, expected a Python float"),
+    (nonlinearity.check_classification_accuracy, reduced_precision(_ACC, np.float32),
+     "returned a numpy float32 scalar, expected a Python float"),
+    (nonlinearity.check_classification_accuracy, lambda s, y: [_ACC(s, y)], "returned a list"),
+    (nonlinearity.check_classification_accuracy, lambda s, y: str(_ACC(s, y)),
+     "returned a str"),
+    (nonlinearity.check_classification_accuracy, two_class_rule, "expected 0.8, got 0.4"),
+    (nonlinearity.check_classification_accuracy, first_two_columns, "expected 0.8, got 0.4"),
+    (nonlinearity.check_classification_accuracy, modifies_input(_ACC, 1),
+     "modified its input y"),
+    (nonlinearity.check_two_layer_forward, reduced_precision(_TWO),
+     "dtype float16, expected float64"),
+    (nonlinearity.check_two_layer_forward, as_lists(_TWO), "returned a list"),
+    (nonlinearity.check_two_layer_forward, in_float32_arithmetic(_TWO), "first difference"),
+    (nonlinearity.check_two_layer_forward, modifies_input(_TWO, 1), "modified its input W1"),
+    (nonlinearity.check_collapse_linear_layers, reduced_precision(_COLLAPSE),
+     "W: dtype float16, expected float64"),
+    (nonlinearity.check_collapse_linear_layers, as_lists(_COLLAPSE), "W: returned a list"),
+    (nonlinearity.check_collapse_linear_layers, in_float32_arithmetic(_COLLAPSE),
+     "W: first difference"),
+    (nonlinearity.check_collapse_linear_layers, modifies_input(_COLLAPSE, 0),
+     "modified its input W1"),
+]
+
+
+@pytest.mark.parametrize("checker, candidate, expected", EVERY_CLASS)
+def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, candidate,
+                                                            expected):
+    rejects(capsys, checker, candidate, expected)
+
+
+# --- every checker's reference, on every one of its inputs, against an independent oracle ---
+
+
+def _plain(value):
+    return value.array if hasattr(value, "array") else value
+
+
+def test_the_tanh_reference_on_every_case_agrees_with_torch():
+    for case in nonlinearity.TANH_CASES:
+        x = case.args[0]
+        got = nonlinearity._tanh_reference(x)
+        want_dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        want = torch.tanh(torch.from_numpy(x.astype(np.float64))).numpy().astype(want_dtype)
+        assert got.dtype == want_dtype
+        np.testing.assert_allclose(got, want, rtol=4e-16 if want_dtype == np.float64 else 1.2e-7)
+
+
+def test_the_collapse_reference_on_every_case_agrees_with_two_torch_linear_layers():
+    for case in nonlinearity.COLLAPSE_CASES:
+        W1, b1, W2, b2 = (torch.from_numpy(a.astype(np.float64)) for a in case.args)
+
+        def layers(x, W1=W1, b1=b1, W2=W2, b2=b2):
+            return torch.nn.functional.linear(torch.nn.functional.linear(x, W1.T, b1), W2.T, b2)
+
+        b_want = layers(torch.zeros(1, W1.shape[0], dtype=torch.float64))[0]
+        W_want = layers(torch.eye(W1.shape[0], dtype=torch.float64)) - b_want
+        W, b = nonlinearity.collapse_linear_layers_solution(*case.args)
+        rtol = 1e-12 if W.dtype == np.float64 else 1e-6
+        np.testing.assert_allclose(W, W_want.numpy(), rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(b, b_want.numpy(), rtol=rtol, atol=rtol)
+
+
+def test_the_two_layer_reference_on_every_case_agrees_with_torch():
+    torch_of = {activations.relu: torch.relu, activations.tanh: torch.tanh,
+                activations.sigmoid: torch.sigmoid}
+    for case in nonlinearity.TWO_LAYER_CASES:
+        *arrays, activation = case.args
+        X, W1, b1, W2, b2 = (torch.from_numpy(_plain(a).astype(np.float64)) for a in arrays)
+        want = torch_of[activation](X @ W1 + b1) @ W2 + b2
+        got = nonlinearity._two_layer_reference(*case.args)
+        rtol = 1e-12 if got.dtype == np.float64 else 1e-6
+        np.testing.assert_allclose(got, want.numpy(), rtol=rtol, atol=rtol)
+
+
+def test_the_accuracy_reference_on_every_case_agrees_with_a_loop_over_rows():
+    for case in nonlinearity.ACCURACY_CASES:
+        scores, y = case.args
+        right = sum(max(range(len(row)), key=lambda j, r=row: (r[j], -j)) == label
+                    for row, label in zip(scores.tolist(), y.tolist(), strict=True))
+        got = nonlinearity.classification_accuracy_solution(scores, y)
+        assert type(got) is float and got == right / len(y)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import scipy.special
 import torch
-from exercise_helpers import stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib.exercises import recurrent
 from course_lib.layers import GatedRNN
@@ -80,6 +81,15 @@ def test_gated_step_backward_solution_keeps_float32_and_leaves_dh_alone():
     np.testing.assert_array_equal(dh, before)
 
 
+def test_per_step_std_solution_matches_torch():
+    states = np.random.default_rng(4).standard_normal((4, 6, 5)) * np.arange(1, 7)[None, :, None]
+    want = torch.std(torch.from_numpy(states), dim=(0, 2), correction=0).numpy()
+    np.testing.assert_allclose(recurrent.per_step_std_solution(states), want, rtol=1e-13)
+    got32 = recurrent.per_step_std_solution(states.astype(np.float32))
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, want, rtol=1e-5)
+
+
 def test_per_step_std_solution_against_a_loop():
     states = np.random.default_rng(3).standard_normal((5, 7, 3)) * np.arange(1, 8)[None, :, None]
     want = [float(np.sqrt(np.mean((states[:, t] - states[:, t].mean()) ** 2))) for t in range(7)]
@@ -96,7 +106,7 @@ def step_expit(x, h_prev, params):
     return h_prev + z * (np.tanh(a) - h_prev)
 
 
-@pytest.mark.parametrize("candidate", [recurrent.gated_step_solution, step_expit])
+@pytest.mark.parametrize("candidate", [step_expit])
 def test_gated_step_accepts_correct_styles(capsys, candidate):
     assert "gated_step: correct - all 3 checks passed." in verdict(
         capsys, recurrent.check_gated_step, candidate)
@@ -171,14 +181,14 @@ def step_without_candidate_tanh(x, h_prev, params):
         (step_no_recurrence_in_gate, "h = z * tanh(a) + (1 - z) * h_prev"),
         (step_transposed_weights, "h = z * tanh(a) + (1 - z) * h_prev"),
         (step_forced_float64, "float32 in must give float32 out"),
-        (step_in_place, "your code modified its input"),
+        (step_in_place, "modified its input"),
         (step_without_candidate_tanh, "h = z * tanh(a) + (1 - z) * h_prev"),
     ],
 )
 def test_gated_step_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, recurrent.check_gated_step, candidate)
-    assert line.startswith("gated_step: wrong - for x="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, recurrent.check_gated_step, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- gated_step_backward --------------------------------------------------------------------
@@ -213,7 +223,7 @@ def backward_by_paths(dh, x, h_prev, params):
 
 
 @pytest.mark.parametrize(
-    "candidate", [recurrent.gated_step_backward_solution, backward_by_paths]
+    "candidate", [backward_by_paths]
 )
 def test_gated_step_backward_accepts_correct_styles(capsys, candidate):
     assert "gated_step_backward: correct - all 4 checks passed." in verdict(
@@ -311,14 +321,14 @@ def _wrong_backwards():
         (no_gate_path, "h_prev reaches h on three paths"),
         (tanh_slope_from_a, "da = dh * z * (1 - c^2)"),
         (gate_sign_error, "dg = dh * (c - h_prev) * z * (1 - z)"),
-        (bias_not_summed, "expected shape (3,), got shape (2, 3) in grads['b']"),
-        (weights_transposed, "expected shape (1, 3), got shape (3, 1) in grads['Wx']"),
+        (bias_not_summed, "grads['b']: shape (2, 3), expected (3,)"),
+        (weights_transposed, "grads['Wx']: shape (3, 1), expected (1, 3)"),
         (dx_without_gate, "x feeds the candidate and the gate"),
-        (backward_dh_in_place, "your code modified its input (dh was"),
-        (backward_int_truncated, "expected dtype float64, got int64 in dh_prev"),
+        (backward_dh_in_place, "modified its input dh"),
+        (backward_int_truncated, "dh_prev: dtype int64, expected float64"),
         (backward_forced_float64, "float32 in must give float32 out"),
-        (backward_as_list, "return the three results as a tuple"),
-        (backward_grads_as_tuple, "grads must be a dict with the keys Wx, Wh, b, Wxz, Whz, bz"),
+        (backward_as_list, "returned a list, expected the tuple (dx, dh_prev, grads)"),
+        (backward_grads_as_tuple, "expected a dict with the keys Wx, Wh, b, Wxz, Whz, bz"),
     ]
     return cases
 
@@ -327,9 +337,9 @@ def _wrong_backwards():
     "candidate, expected_in_line", _wrong_backwards(), ids=lambda v: getattr(v, "__name__", "")
 )
 def test_gated_step_backward_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, recurrent.check_gated_step_backward, candidate)
-    assert line.startswith("gated_step_backward: wrong - "), line
-    assert expected_in_line in line, line
+    found = judged(capsys, recurrent.check_gated_step_backward, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- per_step_std ---------------------------------------------------------------------------
@@ -342,7 +352,7 @@ def std_reshaped(states):
     return per_step.std(axis=1)
 
 
-@pytest.mark.parametrize("candidate", [recurrent.per_step_std_solution, std_reshaped])
+@pytest.mark.parametrize("candidate", [std_reshaped])
 def test_per_step_std_accepts_correct_styles(capsys, candidate):
     assert "per_step_std: correct - all 4 checks passed." in verdict(
         capsys, recurrent.check_per_step_std, candidate)
@@ -361,9 +371,9 @@ def _f(states):
 @pytest.mark.parametrize(
     "candidate, expected_in_line",
     [
-        (lambda s: np.std(_f(s), axis=(0, 1)), "expected shape (4,), got shape (2,)"),  # slide
-        (lambda s: np.std(_f(s), axis=1), "expected shape (4,), got shape (2, 2)"),
-        (lambda s: np.std(_f(s), axis=(1, 2)), "expected shape (4,), got shape (2,)"),
+        (lambda s: np.std(_f(s), axis=(0, 1)), "shape (2,), expected (4,)"),  # slide
+        (lambda s: np.std(_f(s), axis=1), "shape (2, 2), expected (4,)"),
+        (lambda s: np.std(_f(s), axis=(1, 2)), "shape (2,), expected (4,)"),
         (lambda s: np.std(_f(s)), "expected a numpy array"),
         (lambda s: np.mean(_f(s), axis=(0, 2)), "one number per time step"),
         (lambda s: np.std(_f(s), axis=(0, 2), ddof=1), "one number per time step"),
@@ -374,13 +384,13 @@ def _f(states):
         (lambda s: np.std(np.asarray(s, dtype=np.float64), axis=(0, 2)),
          "float32 in must give float32 out"),
         (lambda s: np.std(np.asarray(s), axis=(0, 2)).astype(np.asarray(s).dtype),
-         "expected dtype float64, got int64"),
+         "dtype int64, expected float64"),
     ],
 )
 def test_per_step_std_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, recurrent.check_per_step_std, candidate)
-    assert line.startswith("per_step_std: wrong - for states="), line
-    assert expected_in_line in line, line
+    found = judged(capsys, recurrent.check_per_step_std, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_per_step_std_rejects_an_in_place_centring(capsys):
@@ -390,7 +400,7 @@ def test_per_step_std_rejects_an_in_place_centring(capsys):
         return np.sqrt(np.mean(s**2, axis=(0, 2)))
 
     line = verdict(capsys, recurrent.check_per_step_std, centring)
-    assert "your code modified its input" in line
+    assert "modified its input" in line
 
 
 # --- the question ---------------------------------------------------------------------------
@@ -412,3 +422,85 @@ def test_tanh_bptt_decay_question(capsys):
     for garbage in ("", "cc", 1e-9, {"c": 1}):
         assert _answer(capsys, check, garbage).startswith(
             "tanh_bptt_decay: wrong - answer with one of the letters")
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_GATED_STEP = wrong_answers(
+    recurrent.gated_step_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_GATED_STEP)
+def test_gated_step_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, recurrent.check_gated_step, candidate, expected)
+    assert found.name == "gated_step"
+
+
+_WRONG_GATED_STEP_BACKWARD = wrong_answers(
+    recurrent.gated_step_backward_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_GATED_STEP_BACKWARD)
+def test_gated_step_backward_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, recurrent.check_gated_step_backward, candidate, expected)
+    assert found.name == "gated_step_backward"
+
+
+_WRONG_PER_STEP_STD = wrong_answers(
+    recurrent.per_step_std_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_PER_STEP_STD)
+def test_per_step_std_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, recurrent.check_per_step_std, candidate, expected)
+    assert found.name == "per_step_std"
+
+
+# --- every checker input, against torch -------------------------------------------------------
+
+
+def _torch_step(x, h_prev, params):
+    p = {k: torch.tensor(np.asarray(v, dtype=np.float64), requires_grad=True)
+         for k, v in params.items()}
+    x = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    h_prev = torch.tensor(np.asarray(h_prev, dtype=np.float64), requires_grad=True)
+    z = torch.sigmoid(x @ p["Wxz"] + h_prev @ p["Whz"] + p["bz"])
+    h = z * torch.tanh(x @ p["Wx"] + h_prev @ p["Wh"] + p["b"]) + (1 - z) * h_prev
+    return h, x, h_prev, p
+
+
+@pytest.mark.parametrize("case", recurrent.GATED_STEP_CASES, ids=lambda c: str(c.args[0])[:20])
+def test_the_gated_step_reference_on_every_case_agrees_with_torch(case):
+    got = recurrent.gated_step_solution(*case.args)
+    want = _torch_step(*case.args)[0].detach().numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5 if got.dtype == np.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("case", recurrent.GATED_BACKWARD_CASES,
+                         ids=lambda c: str(c.args[0])[:20])
+def test_the_gated_backward_reference_on_every_case_agrees_with_torch_autograd(case):
+    dh = case.args[0]
+    h, x, h_prev, p = _torch_step(*case.args[1:])
+    (h * torch.from_numpy(np.asarray(dh, dtype=np.float64))).sum().backward()
+    dx, dh_prev, grads = recurrent.gated_step_backward_solution(*case.args)
+    rtol = 1e-5 if dx.dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(dx, x.grad.numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(dh_prev, h_prev.grad.numpy(), rtol=rtol, atol=1e-12)
+    for k in recurrent.GATED_PARAM_NAMES:
+        np.testing.assert_allclose(grads[k], p[k].grad.numpy(), rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", recurrent.PER_STEP_STD_CASES,
+                         ids=lambda c: str(c.args[0].dtype))
+def test_the_per_step_std_reference_on_every_case_agrees_with_torch(case):
+    states = np.asarray(case.args[0], dtype=np.float64)
+    want = torch.std(torch.from_numpy(states), dim=(0, 2), correction=0).numpy()
+    got = recurrent.per_step_std_solution(*case.args)
+    np.testing.assert_allclose(got, want, rtol=1e-6 if got.dtype == np.float32 else 1e-13)

@@ -7,7 +7,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from exercise_helpers import stub, verdict
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, wrong_answers
 
 from course_lib import activations
 from course_lib.exercises import summary
@@ -111,10 +112,10 @@ def boolean_index_style(x, b=4.0):
     return y, y / h
 
 
-@pytest.mark.parametrize("candidate", [summary.algebraic_softplus_solution, two_formulas_style,
+@pytest.mark.parametrize("candidate", [two_formulas_style,
                                        float64_then_round_style, boolean_index_style])
 def test_algebraic_softplus_accepts_correct_styles(capsys, candidate):
-    assert "algebraic_softplus: correct - all 7 checks passed." in verdict(
+    assert "algebraic_softplus: correct - all 8 checks passed." in verdict(
         capsys, summary.check_algebraic_softplus, candidate)
 
 
@@ -205,22 +206,22 @@ def derivative_sign(x, b=4.0):
     [
         (naive, "subtracts two nearly equal numbers"),
         (hypot_but_cancelling, "subtracts two nearly equal numbers"),
-        (cancelling_derivative, "in item 1"),
+        (cancelling_derivative, "item 1:"),
         (where_dividing_by_zero, "divide by zero"),
-        (float64_sqrt_constant, "expected dtype float32, got float64"),
+        (float64_sqrt_constant, "dtype float64, expected float32"),
         (missing_half, "f = sqrt(b)/2 = 1"),
         (fixed_b, "use the parameter b"),
-        (value_only, "expected a tuple of 2 items"),
-        (integer_truncating, "expected dtype float64, got int64"),
-        (in_place, "your code modified its input"),
+        (value_only, "expected 2 values"),
+        (integer_truncating, "dtype int64, expected float64"),
+        (in_place, "modified its input"),
         (one_dimensional_only, "raised"),
-        (derivative_sign, "in item 1"),
+        (derivative_sign, "item 1:"),
     ],
 )
 def test_algebraic_softplus_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, summary.check_algebraic_softplus, candidate)
-    assert line.startswith("algebraic_softplus: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, summary.check_algebraic_softplus, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 def test_naive_formula_overflows_for_huge_inputs(capsys):
@@ -255,7 +256,7 @@ def gauss_hermite_split_style(f):
     return total / math.sqrt(2 * math.pi)
 
 
-@pytest.mark.parametrize("candidate", [summary.mean_output_solution, simpson_style,
+@pytest.mark.parametrize("candidate", [simpson_style,
                                        gauss_hermite_split_style])
 def test_mean_output_accepts_correct_styles(capsys, candidate):
     assert "mean_output: correct - all 6 checks passed." in verdict(
@@ -319,14 +320,14 @@ def coarse_grid(f):
         (value_at_zero, "expected 0.39894228, got 0.0"),
         (sum_without_step, "expected 0.39894228"),
         (wrong_variance, "expected 0.39894228"),
-        (returns_integrand, "expected the number"),
+        (returns_integrand, "expected a number"),
         (coarse_grid, "expected 0.39894228"),
     ],
 )
 def test_mean_output_rejects_typical_mistakes(capsys, candidate, expected_in_line):
-    line = verdict(capsys, summary.check_mean_output, candidate)
-    assert line.startswith("mean_output: wrong - ")
-    assert expected_in_line in line
+    found = judged(capsys, summary.check_mean_output, candidate)
+    assert found.status == "wrong", found.text
+    assert expected_in_line in f"{found.finding} {found.hint}", found.text
 
 
 # --- the self-test questions --------------------------------------------------------------------
@@ -375,3 +376,62 @@ def test_softmax_question_states_what_numpy_does():
     assert np.isnan(naive_softmax).all()
     np.testing.assert_allclose(activations.softmax(scores), [0.269, 0.731], atol=5e-4)
     assert math.ceil(10 * math.log(100)) == 47 and math.exp(-4.7) < 0.01 < math.exp(-4.6)
+
+
+# --- every kind of wrong answer, made from a right one (tests/exercise_mutations.py) ---
+
+
+_WRONG_ALGEBRAIC_SOFTPLUS = wrong_answers(
+    summary.algebraic_softplus_solution,
+    ARRAY_KINDS,
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_ALGEBRAIC_SOFTPLUS)
+def test_algebraic_softplus_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, summary.check_algebraic_softplus, candidate, expected)
+    assert found.name == "algebraic_softplus"
+
+
+_WRONG_MEAN_OUTPUT = wrong_answers(
+    summary.mean_output_solution,
+    ("None", "raises", "float16 number", "float32 number"),
+)
+
+
+@pytest.mark.parametrize("candidate, expected", _WRONG_MEAN_OUTPUT)
+def test_mean_output_rejects_each_kind(capsys, candidate, expected):
+    found = rejects(capsys, summary.check_mean_output, candidate, expected)
+    assert found.name == "mean_output"
+
+
+def test_algebraic_softplus_looks_between_the_chosen_points(capsys):
+    def cut_off(x, b=4.0):  # f is 0 below -100: right at -1e3 ... -1e12 to 1e-3 absolute
+        y, dy = summary.algebraic_softplus_solution(x, b)
+        x = np.asarray(x)
+        return np.where((x < -50) & (x > -200), 0.0, y).astype(y.dtype), dy
+
+    found = rejects(capsys, summary.check_algebraic_softplus, cut_off, "first difference")
+    assert "dense grid" in found.hint
+
+
+# --- every checker input, against mpmath --------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", summary.ALGEBRAIC_SOFTPLUS_CASES,
+                         ids=lambda c: str(c.args[0])[:20])
+def test_the_algebraic_softplus_reference_on_every_case_agrees_with_mpmath(case):
+    mpmath.mp.dps = 60
+    x = np.asarray(case.args[0])
+    b = mpmath.mpf(case.args[1] if len(case.args) > 1 else 4.0)
+    xs = [mpmath.mpf(float(v)) for v in x.ravel()]
+    # for x < 0 the same number as b / (2 (sqrt(x^2 + b) - x)): 60 digits cannot hold the
+    # cancellation of x + sqrt(x^2 + b) at x = -1e300
+    f = [(v + mpmath.sqrt(v * v + b)) / 2 if v >= 0 else b / (2 * (mpmath.sqrt(v * v + b) - v))
+         for v in xs]
+    df = [(1 + v / mpmath.sqrt(v * v + b)) / 2 for v in xs]
+    y, dy = summary.algebraic_softplus_solution(*case.args)
+    rtol = 1e-6 if y.dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(y, np.array([float(v) for v in f]).reshape(x.shape), rtol=rtol)
+    np.testing.assert_allclose(dy, np.array([float(v) for v in df]).reshape(x.shape), rtol=rtol,
+                               atol=1e-44 if y.dtype == np.float32 else 1e-300)  # underflow

@@ -2,7 +2,8 @@
 
 Notebooks import checkers from the topic modules, e.g.
 ``from course_lib.exercises.nonlinearity import check_collapse_linear_layers``.
-The machinery (and how to add a checker) is in :mod:`course_lib.exercises.core`;
+The machinery (and how to add a checker) is in :mod:`course_lib.exercises.core`; every
+checker prints one :class:`Verdict` and records it (``last_verdict(name)`` reads it back);
 the reference solutions sit beside their checkers as ``<exercise>_solution``, and each
 topic module registers its exercises and questions with hints
 (:mod:`course_lib.exercises.help`): ``names()``, ``hint(name, level)``, ``solution(name)``.
@@ -27,7 +28,15 @@ Topic modules (and the notebook that uses each):
 * ``summary`` - the course's self-test (15)
 """
 
-from course_lib.exercises.core import CORRECT, NOT_IMPLEMENTED, WRONG, Case, check_function
+from course_lib.exercises._verdict import Verdict, last_verdict
+from course_lib.exercises.core import (
+    CORRECT,
+    NOT_IMPLEMENTED,
+    WRONG,
+    Case,
+    check_function,
+    compare_number,
+)
 from course_lib.exercises.help import (
     hint,
     names,
@@ -39,7 +48,10 @@ from course_lib.exercises.help import (
 
 __all__ = [
     "Case",
+    "Verdict",
     "check_function",
+    "compare_number",
+    "last_verdict",
     "CORRECT",
     "NOT_IMPLEMENTED",
     "WRONG",

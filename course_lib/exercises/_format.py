@@ -144,7 +144,8 @@ def _expected_got(expected: Any, got: Any) -> str:
 
 
 def _describe_call(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) -> str:
-    """``x=[...], negative_slope=2.0`` using the reference's parameter names."""
+    """``x=[...], negative_slope=2.0`` using the reference's parameter names; an array of
+    more than 12 values by its shape, dtype and range."""
     try:
         bound = inspect.signature(reference).bind(*args, **kwargs)
         items = list(bound.arguments.items())
@@ -152,4 +153,11 @@ def _describe_call(reference: Callable, args: tuple, kwargs: Mapping[str, Any]) 
         items = [(f"arg{i}", a) for i, a in enumerate(args)] + list(kwargs.items())
     if not items:
         return "the call with no arguments"
-    return ", ".join(f"{name}={format_value(val, max_shown=6, digits=6)}" for name, val in items)
+    return ", ".join(f"{name}={_input_text(val)}" for name, val in items)
+
+
+def _input_text(value: Any) -> str:
+    """An input in a verdict: its values when small, else its shape, dtype and range."""
+    if isinstance(value, np.ndarray) and value.size > 12:
+        return _summary(value, 6)
+    return format_value(value, max_shown=6, digits=6)

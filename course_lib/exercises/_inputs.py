@@ -3,10 +3,8 @@
 A verdict names the input it failed on. For a 4-D batch of images or a (20, 8) matrix the
 values are too many to print; :class:`Given` wraps such an array with a label ("random
 normal, shape (2, 3, 5, 6)"), and :func:`with_arrays` calls a function with the plain
-arrays and reports an input the function changed in place.
-
-Used by the checkers of :mod:`course_lib.exercises.convolution` and
-:mod:`course_lib.exercises.gradient_flow`.
+arrays and reports an input the function changed in place; :func:`dense_grid` is an input
+that covers a whole interval, so that a property is checked everywhere it can fail.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Given", "InputModifiedError", "with_arrays"]
+__all__ = ["Given", "InputModifiedError", "ResultError", "dense_grid", "with_arrays"]
 
 
 class Given:
@@ -48,6 +46,11 @@ class InputModifiedError(Exception):
     """Raised by a check when the learner's function changed one of its input arrays."""
 
 
+class ResultError(Exception):
+    """Raised by a check's adapter when the learner's result has the wrong structure; the
+    verdict's finding is its message (not "raised ResultError")."""
+
+
 def with_arrays(function: Callable[..., Any], names: tuple[str, ...]) -> Callable[..., Any]:
     """``function`` called with the arrays of :class:`Given` arguments (fresh copies).
 
@@ -67,3 +70,20 @@ def with_arrays(function: Callable[..., Any], names: tuple[str, ...]) -> Callabl
         return result
 
     return call
+
+
+def dense_grid(low: float = -40.0, high: float = 40.0, n: int = 8001,
+               seed: int = 18) -> np.ndarray:
+    """A float64 input that covers ``[low, high]`` densely: an even grid of ``n`` points and
+    ``n // 4`` random points between them (fixed seed), sorted.
+
+    A property is checked everywhere it can fail, not only at a few hand-picked probes: an
+    answer that is wrong only on some stretch away from the probes fails here (e.g. a
+    formula switched at |x| > 5, or a kink or jump at 2.7).
+
+    >>> g = dense_grid(-1.0, 1.0, 5)
+    >>> g.shape, g.dtype, float(g.min()), float(g.max())
+    ((6,), dtype('float64'), -1.0, 1.0)
+    """
+    rng = np.random.default_rng(seed)
+    return np.sort(np.concatenate([np.linspace(low, high, n), rng.uniform(low, high, n // 4)]))

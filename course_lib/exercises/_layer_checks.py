@@ -3,16 +3,21 @@ combining verdicts of several passes (float64 and float32 tolerances)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.exercises._inputs import Given, InputModifiedError
-from course_lib.exercises.core import CORRECT, WRONG, _verdict_line, format_value, layout
-from course_lib.exercises.help import stuck_text
+from course_lib.exercises._inputs import Given, InputModifiedError, ResultError
+from course_lib.exercises._verdict import (
+    CORRECT_STATUS,
+    Verdict,
+    make_verdict,
+    report,
+    verdict_from_line,
+)
+from course_lib.exercises.core import format_value, judge
 
 
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
@@ -23,53 +28,29 @@ def _float_dtype(*arrays: np.ndarray) -> np.dtype:
 
 def _verdict(candidate: Any, reference: Callable[..., Any], cases: tuple, *, title: str,
              rtol: float, atol: float, rtol32: float = 1e-5,
-             output_names: tuple[str, ...] = (), first_input: str = "x") -> str:
-    """The checker's verdict as one uncut line, its most useful part first.
-
-    A result here is a tuple of arrays; a verdict that quotes all of them before naming
-    the item that is wrong (or the exception raised) would lose that name when it is
-    laid out in a few lines. So the item's name and its first difference come first, and
-    the quoted arrays last. ``first_input`` names the first argument, where a difference is
-    located by its value.
-    """
-    try:
-        line = _verdict_line(candidate, reference, cases, title, rtol, atol, rtol32,
-                             output_names or None)
-    except Exception as exc:  # a bug in a checker must not break the notebook
-        return (f"{title}: {WRONG} - the checker itself failed ({type(exc).__name__}: "
-                f"{exc}); please report this.")
-    line = re.sub(r": expected .*?, but your code (raised|warned) ", r": your code \1 ", line,
-                  count=1)
-    line = line.replace("(first difference at x=", f"(first difference where {first_input}=")
-    names = "|".join(re.escape(name) for name in output_names)
-    if names:
-        line = re.sub(
-            rf": expected (?P<e>.*), got (?P<g>.*) in (?P<name>{names}) "
-            r"\(first difference (?P<at>.*?)\)\. Hint: ",
-            r": \g<name> is wrong (first difference \g<at>); all of \g<name>: expected "
-            r"\g<e>, got \g<g>. Hint: ",
-            line, count=1)
-    return line
+             output_names: tuple[str, ...] = (), diagnoses: tuple = ()) -> Verdict:
+    """The checker's :class:`Verdict` for one pass (not printed)."""
+    return judge(candidate, reference, cases, title=title, rtol=rtol, atol=atol,
+                 rtol32=rtol32, output_names=output_names or None, diagnoses=diagnoses)
 
 
-def _print_verdict(title: str, line: str) -> None:
-    if line.startswith(f"{title}: {WRONG}") and stuck_text(title):
-        line = f"{line} {stuck_text(title)}"
-    print(layout(line))
+def _print_verdict(title: str, verdict: Verdict | str) -> None:
+    """Record and print a verdict (a line of text is read as one, see verdict_from_line)."""
+    report(verdict if isinstance(verdict, Verdict) else verdict_from_line(title, verdict))
 
 
-def _join_passes(name: str, passes: list[Callable[[], str]]) -> str:
+def _join_passes(name: str, passes: list[Callable[[], Verdict]]) -> Verdict:
     """Run checker passes in order; the first verdict that is not "correct" is the verdict,
-    otherwise one "correct" line counting every check."""
+    otherwise one "correct" verdict counting every check."""
     total = 0
     for run in passes:
         verdict = run()
-        if not verdict.startswith(f"{name}: {CORRECT}"):
+        if verdict.status != CORRECT_STATUS:
             return verdict
-        words = verdict.split()
-        total += 1 if "the 1 check passed." in verdict else int(words[words.index("all") + 1])
-    return f"{name}: {CORRECT} - all {total} checks passed."
-
+        words = verdict.finding.split()
+        total += 1 if "the 1 check passed." in verdict.finding else int(
+            words[words.index("all") + 1])
+    return make_verdict(name, CORRECT_STATUS, f"all {total} checks passed.")
 
 
 _LAYER_OUTPUTS = ("out", "dx", "dgamma", "dbeta", "running_mean", "running_var")
@@ -110,8 +91,8 @@ def _backward(layer: Any, dout: np.ndarray) -> tuple:
     grads = layer.backward(dout)
     _unchanged("dout", dout_before, dout, "backward")
     if not (isinstance(grads, (tuple, list)) and len(grads) == 3):
-        raise TypeError("backward must return the tuple (dx, dgamma, dbeta); it returned "
-                        + format_value(grads))
+        raise ResultError("backward must return the tuple (dx, dgamma, dbeta); it returned "
+                          + format_value(grads))
     return tuple(grads)
 
 

@@ -48,7 +48,8 @@ from course_lib.exercises._layer_checks import (
     _print_verdict,
     _verdict,
 )
-from course_lib.exercises.core import CORRECT, WRONG, Case, format_value
+from course_lib.exercises._verdict import CORRECT_STATUS, make_verdict
+from course_lib.exercises.core import WRONG, Case, format_value
 from course_lib.exercises.help import question, register
 from course_lib.gradcheck import numerical_vjp, relative_error
 
@@ -314,12 +315,13 @@ def check_batchnorm_relu_layer(layer_class: Any) -> None:
                          title=_LAYER, rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32,
                          output_names=_LAYER_OUTPUTS),
     ])
-    if verdict.startswith(f"{_LAYER}: {CORRECT}"):
+    if verdict.status == CORRECT_STATUS:
         errors = _layer_gradient_errors(layer_class)
         if errors is not None:
             listed = ", ".join(f"{name} {err:.0e}" for name, err in errors.items())
-            verdict = (f"{verdict} Gradient check of your layer in training mode (8 x 4 "
-                       f"batch): relative errors {listed}.")
+            verdict = make_verdict(_LAYER, CORRECT_STATUS, (
+                f"{verdict.finding} Gradient check of your layer in training mode (8 x 4 "
+                f"batch): relative errors {listed}."))
     _print_verdict(_LAYER, verdict)
 
 
@@ -335,7 +337,9 @@ register(
         "momentum and var * N / (N - 1); x_hat = (x - mean) / sqrt(var + eps); cache x_hat, "
         "1/s, y > 0 and self.training. backward: dgamma = sum(dy * x_hat, 0), dbeta = "
         "sum(dy, 0), dx_hat = gamma * dy, and dx from section 2 (evaluation: dx_hat / s).",
-        "dy = np.where(active, dout, 0.0); dx_hat = dy * self.gamma; training: dx = inv_std "
+        "Part of the code (backward, with x_hat, inv_std = 1/s and active = y > 0 cached by "
+        "forward): dy = np.where(active, dout, 0.0); dx_hat = dy * self.gamma; training: "
+        "dx = inv_std "
         "/ n * (n * dx_hat - dx_hat.sum(0) - x_hat * (dx_hat * x_hat).sum(0)); evaluation: "
         "dx = dx_hat * inv_std; return dx, (dy * x_hat).sum(0), dy.sum(0)",
     ),
@@ -421,13 +425,36 @@ RUNNING_STATS_CASES = (
 _RUNNING = "update_running_stats"
 
 
+def _stats_over(axis: int | None) -> Callable[..., tuple]:
+    """The update with batch statistics over ``axis`` (a wrong axis), broadcast per feature."""
+
+    def update(x: ArrayLike, running_mean: ArrayLike, running_var: ArrayLike,
+               momentum: float = 0.1) -> tuple:
+        x = np.asarray(x, dtype=np.float64)
+        mean = np.resize(x.mean(axis=axis), x.shape[1])
+        var = np.resize(x.var(axis=axis, ddof=1), x.shape[1])
+        return ((1 - momentum) * np.asarray(running_mean) + momentum * mean,
+                (1 - momentum) * np.asarray(running_var) + momentum * var)
+
+    return update
+
+
+_AXIS_HINT = ("the batch statistics are per feature: average over the batch axis, "
+              "x.mean(axis=0) and x.var(axis=0, ddof=1), one value per column.")
+_RUNNING_DIAGNOSES = (
+    ("the batch mean over all of x, not per feature", _stats_over(None), _AXIS_HINT),
+    ("the batch mean over axis 1, not over the batch axis 0", _stats_over(1), _AXIS_HINT),
+)
+
+
 def check_update_running_stats(candidate: Callable[..., tuple]) -> None:
     """Check ``update_running_stats(x, running_mean, running_var, momentum=0.1)``; print it."""
     reference = _rounded_once(update_running_stats_solution)
     names = ("running_mean", "running_var")
     _print_verdict(_RUNNING, _join_passes(_RUNNING, [
         lambda: _verdict(candidate, reference, RUNNING_STATS_CASES[:-1], title=_RUNNING,
-                         rtol=_RTOL, atol=_ATOL, output_names=names),
+                         rtol=_RTOL, atol=_ATOL, output_names=names,
+                         diagnoses=_RUNNING_DIAGNOSES),
         lambda: _verdict(candidate, reference, RUNNING_STATS_CASES[-1:], title=_RUNNING,
                          rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32, output_names=names),
     ]))
@@ -521,10 +548,9 @@ def check_fold_batchnorm(candidate: Callable[..., tuple]) -> None:
     names = ("W_folded", "b_folded")
     _print_verdict(_FOLD, _join_passes(_FOLD, [
         lambda: _verdict(candidate, reference, FOLD_BATCHNORM_CASES, title=_FOLD,
-                         rtol=_RTOL, atol=_ATOL, output_names=names, first_input="W"),
+                         rtol=_RTOL, atol=_ATOL, output_names=names),
         lambda: _verdict(candidate, reference, FOLD_BATCHNORM_CASES_32, title=_FOLD,
-                         rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32, output_names=names,
-                         first_input="W"),
+                         rtol=_RTOL32, rtol32=_RTOL32, atol=_ATOL32, output_names=names),
     ]))
 
 

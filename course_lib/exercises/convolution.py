@@ -149,8 +149,10 @@ def check_conv2d_forward_im2col(candidate: Callable[..., np.ndarray]) -> None:
     """Check ``conv2d_forward(x, weight, bias, padding=0)`` against the library; print one line."""
     if callable(candidate):
         candidate = with_arrays(candidate, ("x", "weight", "bias"))
+    # atol far below float32 rounding of values of size 1 to 50: float32 arithmetic in a
+    # float64 answer (errors near 1e-6) fails; another summation order (1e-14) passes
     check_function(candidate, _reference_conv2d, CONV2D_CASES,
-                   title="conv2d_forward_im2col", rtol=1e-9, atol=1e-6)
+                   title="conv2d_forward_im2col", rtol=1e-9, atol=1e-11)
 
 
 register(
@@ -166,8 +168,12 @@ register(
         "numpy.lib.stride_tricks.sliding_window_view(xp, (k, k), axis=(2, 3)) has shape "
         "(N, C, H_out, W_out, k, k) and copies nothing; move C next to the two kernel "
         "axes with transpose(0, 2, 3, 1, 4, 5) and reshape to (N, H_out*W_out, C*k*k).",
+        "x = as_float_array(x); n, c, h, w = x.shape; f, _, k, _ = weight.shape; "
+        "p = padding; xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))); "
+        "h_out, w_out = h + 2 * p - k + 1, w + 2 * p - k + 1; "
+        "windows = sliding_window_view(xp, (k, k), axis=(2, 3)); "
         "cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n, h_out * w_out, c * k * k); "
-        "out = cols @ weight.reshape(f, c * k * k).T + bias  # (N, H_out*W_out, F); "
+        "out = cols @ weight.reshape(f, c * k * k).T + bias; "
         "return out.transpose(0, 2, 1).reshape(n, f, h_out, w_out)",
     ),
 )
@@ -211,9 +217,10 @@ OUTPUT_SIZE_CASES = (
 
 
 def check_conv_output_size(candidate: Callable[..., int]) -> None:
-    """Check ``conv_output_size(size, kernel_size, stride=1, padding=0)``; print one line."""
+    """Check ``conv_output_size(size, kernel_size, stride=1, padding=0)``, an ``int`` (a float
+    such as 6.0 is wrong: a size indexes and allocates arrays); print the verdict."""
     check_function(candidate, conv_output_size_solution, OUTPUT_SIZE_CASES,
-                   title="conv_output_size", rtol=0.0)
+                   title="conv_output_size", rtol=0.0, returns=int)
 
 
 register(
@@ -292,6 +299,8 @@ register(
         "left over) and take the maximum of each block.",
         "x[:, :, :h_out*k, :w_out*k].reshape(n, c, h_out, k, w_out, k) puts the rows of a "
         "block on axis 3 and its columns on axis 5.",
+        "x = as_float_array(x); "
+        "n, c, h, w = x.shape; k = kernel_size; h_out, w_out = h // k, w // k; "
         "blocks = x[:, :, : h_out * k, : w_out * k].reshape(n, c, h_out, k, w_out, k); "
         "return blocks.max(axis=(3, 5))",
     ),

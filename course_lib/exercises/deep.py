@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import expit
 
+from course_lib.activations import sigmoid
 from course_lib.exercises.core import Case, check_function
 from course_lib.exercises.help import question, register
 from course_lib.validation import as_float_array
@@ -61,6 +61,12 @@ def stable_mish_solution(x: ArrayLike) -> np.ndarray:
     return x * np.tanh(np.logaddexp(x, 0))
 
 
+#: Every elementwise checker ends with a dense grid: a formula that is right at the chosen
+#: points but wrong between them (a cut-off such as "x for x > 5") fails there.
+_DENSE = np.concatenate([-np.logspace(4, 1.5, 60), np.linspace(-30.0, 30.0, 1201),
+                         np.logspace(1.5, 4, 60)])
+
+
 _MISH_VALUES = np.array([-3.0, -1.1924, -0.5, 0.0, 0.5, 1.0, 3.0])
 _MISH_LARGE = np.array([-1000.0, -700.0, -60.0, -30.0, 30.0, 710.0, 800.0, 1e4])
 _MISH_FLOAT32 = np.array([[-80.0, -20.0, -1.0, 0.0], [1.0, 20.0, 100.0, 1000.0]], dtype=np.float32)
@@ -76,13 +82,16 @@ STABLE_MISH_CASES = (
          hint="float32 in, float32 out, any shape; float32 exp overflows already at x = 89."),
     Case((np.array([-2, 0, 3]),),
          hint="integer input is promoted to float64."),
+    Case((_DENSE,),
+         hint="a dense grid from -1e4 to 1e4: your formula is right at the points above but "
+              "not everywhere between them; no cut-offs (mish(x) is not x for x > 5)."),
 )
 
 
 def check_stable_mish(candidate: Callable[..., np.ndarray]) -> None:
     """Check the learner's ``stable_mish(x)``; print one line."""
     check_function(candidate, stable_mish_solution, STABLE_MISH_CASES,
-                   title="stable_mish", rtol=1e-12)
+                   title="stable_mish", rtol=1e-12, atol=1e-300)
 
 
 def stable_mish_grad_solution(x: ArrayLike) -> np.ndarray:
@@ -94,14 +103,16 @@ def stable_mish_grad_solution(x: ArrayLike) -> np.ndarray:
 
         \mathrm{mish}'(x) = t + x\,(1 - t^2)\,\sigma(x).
 
-    ``scipy.special.expit`` is a sigmoid that never overflows (``1 / (1 + np.exp(-x))``
-    does for :math:`x < -709`). :math:`1 - t^2` loses its relative precision for large x,
+    The library's two-branch sigmoid never overflows (``1 / (1 + np.exp(-x))`` does for
+    :math:`x < -709`) and keeps :math:`e^{x}` where it is subnormal (``scipy.special.expit``
+    returns 0 below :math:`x = -709`, which the checker's ``atol=1e-300`` forgives).
+    :math:`1 - t^2` loses its relative precision for large x,
     but there it is multiplied into a term far below :math:`t \approx 1`, so the sum keeps
     full precision; all factors are at most :math:`|x|`, so nothing overflows.
     """
     x = as_float_array(x)
     t = np.tanh(np.logaddexp(x, 0))
-    return t + x * (1 - t * t) * expit(x)
+    return t + x * (1 - t * t) * sigmoid(x)
 
 
 _MISH_GRAD_VALUES = np.array([-3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
@@ -120,13 +131,16 @@ STABLE_MISH_GRAD_CASES = (
          hint="float32 in, float32 out, any shape; float32 exp overflows already at x = 89."),
     Case((np.array([-2, 0, 3]),),
          hint="integer input is promoted to float64."),
+    Case((_DENSE,),
+         hint="a dense grid from -1e4 to 1e4: your formula is right at the points above but "
+              "not everywhere between them; no cut-offs (mish'(x) is not 1 for x > 5)."),
 )
 
 
 def check_stable_mish_grad(candidate: Callable[..., np.ndarray]) -> None:
     """Check the learner's ``stable_mish_grad(x)``; print one line."""
     check_function(candidate, stable_mish_grad_solution, STABLE_MISH_GRAD_CASES,
-                   title="stable_mish_grad", rtol=1e-10)
+                   title="stable_mish_grad", rtol=1e-10, atol=1e-300)
 
 
 # --- Snake with its frequency ---------------------------------------------------------------
@@ -157,6 +171,9 @@ SNAKE_CASES = (
          hint="float32 in, float32 out, any shape."),
     Case((np.array([-3, 0, 2]),), {"a": 0.25},
          hint="integer input is promoted to float64."),
+    Case((np.linspace(-30.0, 30.0, 1201),), {"a": 0.7},
+         hint="a dense grid from -30 to 30: x + sin(a x)^2 / a must be right everywhere, "
+              "not only at the points above."),
 )
 
 
@@ -192,15 +209,51 @@ DERIVATIVE_ON_GRID_CASES = (
          hint="the slide's grid: 1000 points on [-5, 5] are 10/999 = 0.01001 apart, not "
               "0.001; np.gradient(y, 0.001) is ten times too large."),
     Case((np.tanh, np.array([-3.0, -1.0, -0.5, 0.0, 0.1, 0.3, 1.0, 2.5])),
-         hint="this grid is not uniform: no single dx is right; np.gradient(y, x) uses "
-              "the actual distances between the points."),
+         hint="this grid is not uniform: no single dx is right. Use the real distances: "
+              "np.gradient(y, x), or (y[i+1] - y[i-1]) / (x[i+1] - x[i-1]) inside and "
+              "one-sided differences (y[1] - y[0]) / (x[1] - x[0]) at the two ends "
+              "(both are accepted)."),
     Case((np.exp, np.linspace(0.0, 1.0, 6, dtype=np.float32)),
          hint="float32 grid in, float32 derivative out."),
 )
 
 
+def _secant_central_differences(f: Callable[[np.ndarray], np.ndarray],
+                                x: np.ndarray) -> np.ndarray:
+    """The other central difference a text allows on any grid: (y[i+1] - y[i-1]) /
+    (x[i+1] - x[i-1]) inside, one-sided at the ends (first order where the grid is not
+    uniform; the same numbers as ``np.gradient`` where it is)."""
+    y = f(x)
+    out = np.empty_like(y)
+    out[1:-1] = (y[2:] - y[:-2]) / (x[2:] - x[:-2])
+    out[0] = (y[1] - y[0]) / (x[1] - x[0])
+    out[-1] = (y[-1] - y[-2]) / (x[-1] - x[-2])
+    return out
+
+
 def check_derivative_on_grid(candidate: Callable[..., np.ndarray]) -> None:
-    """Check the learner's ``derivative_on_grid(f, x)``; print one line."""
+    """Check the learner's ``derivative_on_grid(f, x)``; print the verdict.
+
+    Both central differences that use the grid's real distances are accepted:
+    ``np.gradient(f(x), x)`` (second order on any grid) and
+    ``(y[i+1] - y[i-1]) / (x[i+1] - x[i-1])`` with one-sided ends. An answer that matches
+    the second to 12 digits is compared as if it were the first.
+    """
+    if callable(candidate):
+        learner = candidate
+
+        def candidate(f: Callable, x: np.ndarray) -> object:
+            got = learner(f, x)
+            x = as_float_array(x)
+            if (isinstance(got, np.ndarray) and type(got) is np.ndarray
+                    and got.shape == x.shape and got.dtype == x.dtype and x.size >= 3):
+                with np.errstate(all="ignore"):
+                    other = _secant_central_differences(f, x)
+                if np.allclose(got, other, rtol=1e-12 if x.dtype == np.float64 else 1e-6,
+                               atol=0.0):
+                    return np.gradient(f(x), x)
+            return got
+
     check_function(candidate, derivative_on_grid_solution, DERIVATIVE_ON_GRID_CASES,
                    title="derivative_on_grid", rtol=1e-9)
 
@@ -230,8 +283,8 @@ register(
         "step exponentiates a large positive number.",
         "t' = (1 - t^2) * sigmoid(x). Compute softplus with np.logaddexp(x, 0) and the "
         "sigmoid with scipy.special.expit.",
-        "t = np.tanh(np.logaddexp(x, 0)); return t + x * (1 - t * t) * expit(x) "
-        "(after promoting integer x to float64).",
+        "x = np.asarray(x); if x.dtype.kind != 'f': x = x.astype(np.float64); "
+        "t = np.tanh(np.logaddexp(x, 0)); return t + x * (1 - t * t) * expit(x)",
     ),
 )
 

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course_lib.activations import elu, elu_grad, leaky_relu
+from course_lib.exercises._inputs import dense_grid
 from course_lib.exercises.core import Case, check_function
 from course_lib.exercises.help import question, register
 
@@ -106,6 +107,9 @@ LEAKY_RELU_CASES = (
          hint="large float32 values must stay finite: 0.5 * x never overflows."),
     Case((np.array([-5, 0, 5]),), {"negative_slope": 0.5},
          hint="integer input is promoted to float64: -5 * 0.5 is -2.5, not -2."),
+    Case((dense_grid(),), {"negative_slope": 0.3},
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
@@ -169,6 +173,9 @@ CENTRAL_DIFFERENCE_CASES = (
               "perturb one index of a 1-D array at a time."),
     Case((_cubic, np.array([-2, 0, 3])), {"h": 1e-4},
          hint="integer x: convert to float64 first (an integer array cannot hold x + h)."),
+    Case((np.sin, dense_grid(-10.0, 10.0, 2001)), {"h": 1e-4},
+         hint="on a fine grid over [-10, 10]: right everywhere, not only at the few inputs "
+              "above."),
 )
 
 
@@ -250,6 +257,9 @@ ELU_CASES = (
          hint="the limits: elu(-inf) = -alpha, elu(inf) = inf."),
     Case((np.array([-2, 0, 2]),), {"alpha": 1.0},
          hint="integer input is promoted to float64."),
+    Case((dense_grid(),), {"alpha": 1.3},
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 ELU_GRAD_CASES = (
@@ -270,6 +280,9 @@ ELU_GRAD_CASES = (
          hint="the limits: the slope is 0 at -inf and 1 at inf."),
     Case((np.array([-2, 0, 2]),), {"alpha": 1.0},
          hint="integer input is promoted to float64."),
+    Case((dense_grid(),), {"alpha": 1.3},
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 

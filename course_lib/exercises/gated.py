@@ -95,7 +95,9 @@ _SWIGLU_HINTS = {
           "then dx = dz @ W.T.",
     "dW": "dW = x.T @ dz, where dz = [dL/da, dL/dg] is the gradient of z.",
     "db": "db = dz summed over the batch: one number per column of W, shape (2H,).",
-    "": "return (y, dx, dW, db).",
+    "": "forward: z = x @ W + b, a = z[..., :H], g = z[..., H:], y = a * g * sigmoid(g); "
+        "backward: dz = [dL/da, dL/dg], then dx, dW and db as for a Linear layer; "
+        "return (y, dx, dW, db).",
 }
 
 
@@ -152,9 +154,10 @@ register(
         "dL/da = dout * swish(g); dL/dg = dout * a * swish'(g) with "
         "swish'(g) = sigmoid(g) * (1 + g * sigmoid(-g)). Then dW = x2.T @ dz2, "
         "db = dz2.sum(0), dx = dz @ W.T, where x2, dz2 flatten the leading axes.",
-        "s = sigmoid(g); dz = np.concatenate([dout * g * s, dout * a * s * (1 + g * "
-        "sigmoid(-g))], axis=-1); dz2 = dz.reshape(-1, 2 * h); "
-        "dW = x.reshape(-1, x.shape[-1]).T @ dz2",
+        "z = x @ W + b; h = W.shape[1] // 2; a, g = z[..., :h], z[..., h:]; s = sigmoid(g); "
+        "dz = np.concatenate([dout * g * s, dout * a * s * (1 + g * sigmoid(-g))], "
+        "axis=-1); dz2 = dz.reshape(-1, 2 * h); "
+        "return a * g * s, dz @ W.T, x.reshape(-1, x.shape[-1]).T @ dz2, dz2.sum(axis=0)",
     ),
 )
 
@@ -194,6 +197,10 @@ SOFTPLUS_CASES = (
          hint="float32 in, float32 out (float32 exp overflows already at 89)."),
     Case((np.array([-3, 0, 3]),), {"beta": 0.5},
          hint="integer input is promoted to float64; beta = 0.5 gives 2 log(1 + exp(x / 2))."),
+    Case((np.concatenate([-np.logspace(4, 1.5, 60), np.linspace(-30.0, 30.0, 1201),
+                          np.logspace(1.5, 4, 60)]),), {"beta": 1.5},
+         hint="a dense grid from -1e4 to 1e4: right at the points above is not enough; no "
+              "cut-offs (softplus(x) is not x for x > 15, nor 0 for x < -15)."),
 )
 
 

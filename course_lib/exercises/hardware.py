@@ -7,7 +7,7 @@ r"""Exercises on hardware-friendly activations: a parallel kernel and 8-bit quan
   with ``out=`` given the results written into ``out`` and ``out`` itself returned.
 * :func:`check_quantize_int8` - affine int8 quantisation
   :math:`q = \mathrm{clip}(\mathrm{round}(x / s) + z, -128, 127)`: rounding (not
-  truncation), saturation (not wrap-around), the zero point, int8 codes.
+  truncation; exact ties to even), saturation (not wrap-around), the zero point, int8 codes.
 * :func:`check_numba_speedup_relu_gelu` - a predict-then-run question: why numba speeds up
   GELU far more than ReLU.
 
@@ -175,14 +175,28 @@ register(
     hints=(
         "Two pieces: a loop that handles one element at a time on 1-D arrays, and a wrapper "
         "that prepares x and out (dtype, contiguity, shape) and calls the loop on 1-D views.",
-        "The loop: @njit(parallel=True) and `for i in prange(x.size):`. The wrapper: "
+        "The loop: @njit(parallel=True) and for i in prange(x.size). The wrapper: "
         "as_float_array or np.asarray + astype for integers, np.ascontiguousarray(x), "
         "out = np.empty(x.shape, dtype=x.dtype) when out is None, then "
-        "loop(x.reshape(-1), out.reshape(-1), slope) and `return out`.",
-        "Loop body: `v = x[i]` then `out[i] = v if v > 0 else negative_slope * v`. Wrapper: "
-        "`x = np.asarray(x)`; `if x.dtype != np.float32: x = x.astype(np.float64)`; "
-        "`x = np.ascontiguousarray(x)`; allocate out if None; call the loop with "
-        "`x.dtype.type(negative_slope)`; `return out`.",
+        "loop(x.reshape(-1), out.reshape(-1), slope), and return out itself.",
+        "The wrapper, then the loop (numba compiles it on the first call):\n"
+        "def leaky_relu_kernel(x, negative_slope=0.01, out=None):\n"
+        "    x = np.asarray(x)\n"
+        "    if x.dtype != np.float32:\n"
+        "        x = x.astype(np.float64)\n"
+        "    x = np.ascontiguousarray(x)\n"
+        "    if out is None:\n"
+        "        out = np.empty(x.shape, dtype=x.dtype)\n"
+        "    loop(x.reshape(-1), out.reshape(-1), x.dtype.type(negative_slope))\n"
+        "    return out\n"
+        "\n"
+        "from numba import njit, prange\n"
+        "\n"
+        "@njit(parallel=True)\n"
+        "def loop(x, out, negative_slope):\n"
+        "    for i in prange(x.size):\n"
+        "        v = x[i]\n"
+        "        out[i] = v if v > 0 else negative_slope * v",
     ),
 )
 
@@ -193,7 +207,8 @@ register(
 def quantize_int8_solution(x: ArrayLike, scale: float, zero_point: int) -> np.ndarray:
     r"""The int8 codes of ``x``: :math:`q = \mathrm{clip}(\mathrm{round}(x/s) + z, -128, 127)`.
 
-    Rounding is to the nearest integer (``np.rint``, ties to even); values beyond the
+    Rounding is to the nearest integer, an exact tie to the even one (``np.rint``, as
+    ``torch.fake_quantize_per_tensor_affine`` does); values beyond the
     range saturate at -128 and 127 (``±inf`` too) instead of wrapping around, which is why
     the clip comes *before* the conversion to int8.
     """
@@ -207,12 +222,19 @@ QUANTIZE_INT8_CASES = (
          hint="the code is round(x / scale) + zero_point, as an int8 array."),
     Case((np.array([0.9, -0.9, 2.6, -2.6]), 1.0, 0),
          hint="round to the nearest code (np.rint); astype(np.int8) alone truncates 0.9 to 0."),
+    Case((np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.5]), 1.0, 0),
+         hint="exact ties x / scale = k + 1/2 round half to EVEN, as np.rint and np.round "
+              "do (and PyTorch's fake_quantize_per_tensor_affine): 0.5 -> 0, 1.5 -> 2, "
+              "2.5 -> 2, -2.5 -> -2. np.floor(v + 0.5) rounds half up, and 0.5 -> 1."),
     Case((np.array([-5.0, -2.0, 2.0, 5.0]), 1 / 64, 0),
          hint="values beyond the range saturate at -128 and 127: clip before converting, "
               "because astype(np.int8) wraps around (320 becomes 64)."),
     Case((np.array([0.0, 0.25, 0.6, 0.8, 1.0]), 1 / 255, -128),
          hint="the zero point is added after rounding: with zero_point = -128, x = 0.0 "
               "gives the code -128 and x = 1.0 the code 127."),
+    Case((np.array([0.125, 0.375, -0.625, 0.875]), 0.25, 5),
+         hint="x / scale = 0.5, 1.5, -2.5, 3.5 are exact ties: half to even gives 0, 2, -2, "
+              "4, then + zero_point. Round x / scale first, then add the zero point."),
     Case((np.array([[-0.7, 0.1], [0.33, 3.0]], dtype=np.float32), 0.01, 3),
          hint="any shape, any float dtype in; the codes are int8."),
     Case((np.array([-np.inf, np.inf]), 0.1, 0),
@@ -220,11 +242,16 @@ QUANTIZE_INT8_CASES = (
               "integer is undefined and warns)."),
     Case((np.array([-3, 0, 3]), 0.05, 0),
          hint="integer input is quantised like float input."),
+    # scale 2**-7: x / scale and x * (1 / scale) are the same exact numbers
+    Case((np.linspace(-1.3, 1.3, 2601), 1 / 128, -7),
+         hint="a dense grid from -1.3 to 1.3 with scale 1/128 and zero point -7: "
+              "round(x / scale) + zero_point, clipped, for every x, not only the ones above."),
 )
 
 
 def check_quantize_int8(candidate: Callable[..., np.ndarray]) -> None:
-    """Check the learner's ``quantize_int8(x, scale, zero_point)``; print one line."""
+    """Check the learner's ``quantize_int8(x, scale, zero_point)``, int8 codes rounded to the
+    nearest code with exact ties to even; print the verdict."""
     check_function(candidate, quantize_int8_solution, QUANTIZE_INT8_CASES,
                    title="quantize_int8")
 
@@ -236,9 +263,10 @@ register(
     hints=(
         "Three steps: scale to code units, round to the nearest integer, keep the result "
         "inside the int8 range [-128, 127] - and only then store it as int8.",
-        "np.rint(x / scale) + zero_point, then np.clip(..., -128, 127), then .astype(np.int8).",
-        "`return np.clip(np.rint(np.asarray(x, dtype=float) / scale) + zero_point, -128, "
-        "127).astype(np.int8)`",
+        "np.rint(x / scale) + zero_point (np.rint rounds an exact tie to the even code), then "
+        "np.clip(..., -128, 127), then .astype(np.int8).",
+        "return np.clip(np.rint(np.asarray(x, dtype=float) / scale) + zero_point, -128, "
+        "127).astype(np.int8)",
     ),
 )
 

@@ -33,6 +33,7 @@ demo_choice: wrong - you chose (a) one. Stuck? solution('demo_choice')
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import math
@@ -42,8 +43,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from course_lib.exercises._format import FEEDBACK, layout
-from course_lib.validation import choice, integer
+import numpy as np
+
+from course_lib.exercises._format import FEEDBACK
+from course_lib.validation import choice
 
 __all__ = [
     "Exercise",
@@ -130,10 +133,26 @@ def names(kind: str | None = None) -> list[str]:
     return sorted(n for n, e in _REGISTRY.items() if kind is None or e.kind == kind)
 
 
+class _HelpError(Exception):
+    """Internal: the clear message ``hint``/``solution`` print for a typo."""
+
+
 def _lookup(name: Any, where: str) -> Exercise:
+    """The record of ``name``, or a :class:`_HelpError` that suggests close names."""
+    if not isinstance(name, str):
+        raise _HelpError(f"{where}: the name must be a string such as 'relu_layer'; got "
+                         f"{name!r}. names() lists every exercise and question.")
     if name not in _REGISTRY:
         _load_all()
-    return _REGISTRY[choice(name, "exercise", sorted(_REGISTRY), where=where)]
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    close = difflib.get_close_matches(name, sorted(_REGISTRY), n=3, cutoff=0.5)
+    if not close:  # a part of a name: "sigmoid" finds "sigmoid_and_derivative"
+        close = [n for n in sorted(_REGISTRY) if name.lower() in n][:3]
+    suggestion = ("did you mean " + " or ".join(repr(c) for c in close) + "? "
+                  if close else "")
+    raise _HelpError(f"{where}: there is no exercise or question {name!r}; {suggestion}"
+                     "names() lists them all.")
 
 
 def _print_wrapped(text: str, indent: str = "    ") -> None:
@@ -141,10 +160,29 @@ def _print_wrapped(text: str, indent: str = "    ") -> None:
         print(textwrap.fill(paragraph, _WIDTH, subsequent_indent=indent) if paragraph else "")
 
 
+def _level(level: Any, record: Exercise) -> int:
+    n = len(record.hints)
+    levels = ", ".join(str(i) for i in range(1, n + 1))
+    if isinstance(level, bool) or not isinstance(level, (int, np.integer)):
+        raise _HelpError(f"hint(): the level must be a whole number ({levels}); got {level!r}. "
+                         f"Try hint({record.name!r}, 1).")
+    if not 1 <= level <= n:
+        raise _HelpError(f"hint(): {record.name!r} has hint levels {levels}; got {int(level)}. "
+                         f"Try hint({record.name!r}, {min(max(int(level), 1), n)}).")
+    return int(level)
+
+
 def hint(name: str, level: int = 1) -> None:
-    """Print hint ``level`` (1 = what to think about ... last = almost the code) for ``name``."""
-    record = _lookup(name, "hint()")
-    level = integer(level, "level", where="hint()", minimum=1, maximum=len(record.hints))
+    """Print hint ``level`` (1 = what to think about ... last = almost the code) for ``name``.
+
+    A name or level that does not exist prints what to type instead; it never raises.
+    """
+    try:
+        record = _lookup(name, "hint()")
+        level = _level(level, record)
+    except _HelpError as error:
+        _print_wrapped(str(error))
+        return
     _HINTS_SEEN[name] = max(_HINTS_SEEN.get(name, 0), level)
     _print_wrapped(f"{name}, hint {level} of {len(record.hints)}: {record.hints[level - 1]}")
 
@@ -172,13 +210,19 @@ def stuck_text(name: str) -> str:
 
 
 def solution(name: str) -> None:
-    """Print the reference solution of ``name`` (its source code, or a question's answer)."""
-    record = _lookup(name, "solution()")
-    print(f"{name}: the reference solution. Looking is fine once you have tried; "
-          "then write your own.")
-    if record.kind == "question":
-        _print_wrapped(f"answer: {_answer_text(record)}. {record.explanation}")
+    """Print the reference solution of ``name`` (its source code, or a question's answer).
+
+    A name that does not exist prints close names instead; it never raises.
+    """
+    try:
+        record = _lookup(name, "solution()")
+    except _HelpError as error:
+        _print_wrapped(str(error))
         return
+    if record.kind == "question":
+        _print_wrapped(f"{name}: the answer. {_answer_text(record)}: {record.explanation}")
+        return
+    _print_wrapped(f"{name}: the reference solution (yours may differ and still be right).")
     print(textwrap.dedent(inspect.getsource(record.solution)).rstrip())
 
 
@@ -212,7 +256,13 @@ def question(
         raise ValueError(f"question({name!r}): a numeric question needs rtol")
 
     def check(learner_answer: Any = None) -> None:
-        print(layout(_question_verdict(name, learner_answer, answer, explanation, options, rtol)))
+        from course_lib.exercises._verdict import report, verdict_from_line
+
+        if options is not None and (learner_answer is None or learner_answer is Ellipsis):
+            report(_options_verdict(name, options))
+            return
+        line = _question_verdict(name, learner_answer, answer, explanation, options, rtol)
+        report(verdict_from_line(name, line))
 
     check.options = options  # type: ignore[attr-defined]
     check.__name__ = f"check_{name}"
@@ -220,6 +270,25 @@ def question(
     register(name, checker=check, solution=answer, hints=hints, kind="question",
              explanation=explanation)
     return check
+
+
+def _options_verdict(name: str, options: Mapping[str, str]) -> Any:
+    """The verdict before a multiple-choice question is answered: the options, one per line.
+
+    The registry is the one source of the options' text: the notebook shows them through
+    this verdict, not in its own prose.
+    """
+    from course_lib.exercises._verdict import NOT_IMPLEMENTED_STATUS, Verdict
+
+    letters = ", ".join(f'"{k}"' for k in options)
+    head = (f"{name}: not answered yet - put your prediction ({letters}) in the cell, then "
+            "run it:")
+    lines = textwrap.wrap(head, _WIDTH, subsequent_indent="    ")
+    for key, text in options.items():
+        lines += textwrap.wrap(f"({key}) {text}", _WIDTH, initial_indent="    ",
+                               subsequent_indent="        ")
+    finding = "put your prediction in the cell, then run it"
+    return Verdict(name, NOT_IMPLEMENTED_STATUS, finding, None, "", "\n".join(lines))
 
 
 def _question_verdict(

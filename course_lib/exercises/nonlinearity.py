@@ -32,7 +32,8 @@ from numpy.typing import ArrayLike
 from course_lib.activations import get, relu, sigmoid, tanh
 from course_lib.exercises import core
 from course_lib.exercises._guard import TimeLimitExceeded, _run_guarded
-from course_lib.exercises._inputs import Given, with_arrays
+from course_lib.exercises._inputs import Given, dense_grid, with_arrays
+from course_lib.exercises._verdict import report, verdict_from_line
 from course_lib.exercises.core import (
     CORRECT,
     NOT_IMPLEMENTED,
@@ -40,9 +41,8 @@ from course_lib.exercises.core import (
     Case,
     check_function,
     format_value,
-    layout,
 )
-from course_lib.exercises.help import question, register, stuck_text
+from course_lib.exercises.help import question, register
 
 __all__ = [
     "check_deep_linear_xor",
@@ -177,6 +177,9 @@ TANH_CASES = (
          hint="float32 in, float32 out, any shape."),
     Case((np.array([-2, 0, 1]),),
          hint="integer input is promoted to float64."),
+    Case((dense_grid(),),
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
@@ -314,6 +317,10 @@ ACCURACY_CASES = (
          hint="any number of classes: the scores have one column per class. " + _ACCURACY_HINT),
     Case((np.array([[0.4, -0.4], [0.1, 0.2], [-3.0, 3.0]], dtype=np.float32),
           np.array([0, 1, 1])), hint=_ACCURACY_HINT),
+    Case((np.array([[0.1, 0.2, 0.9], [0.5, 0.1, 0.3], [0.2, 0.6, 0.1], [0.3, 0.1, 0.8],
+                    [0.4, 0.3, 0.2]]), np.array([2, 0, 1, 2, 1])),
+         hint="three classes, and class 2 wins two rows: comparing column 1 with column 0 "
+              "works for two classes only. " + _ACCURACY_HINT),
 )
 
 
@@ -478,9 +485,7 @@ def check_xor_by_hand(candidate: Callable[[], tuple]) -> None:
     except Exception as exc:  # a bug in the checker must not break the notebook
         line = (f"{_XOR_NAME}: {WRONG} - the checker itself failed ({type(exc).__name__}: "
                 f"{exc}); please report this.")
-    if line.startswith(f"{_XOR_NAME}: {WRONG}") and stuck_text(_XOR_NAME):
-        line = f"{line} {stuck_text(_XOR_NAME)}"
-    print(layout(line))
+    report(verdict_from_line(_XOR_NAME, line))
 
 
 register(

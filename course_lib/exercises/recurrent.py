@@ -29,8 +29,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course_lib import activations as act
-from course_lib.exercises.core import WRONG, Case, check_function, layout
-from course_lib.exercises.help import question, register, stuck_text
+from course_lib.exercises._verdict import WRONG_STATUS, emit
+from course_lib.exercises.core import Case, check_function
+from course_lib.exercises.help import question, register
 from course_lib.validation import as_float_array
 
 __all__ = [
@@ -156,15 +157,15 @@ def _flat_backward(result: object) -> tuple:
     """``(dx, dh_prev, grads)`` -> ``(dx, dh_prev, dWx, dWh, db, dWxz, dWhz, dbz)``."""
     if not (isinstance(result, tuple) and len(result) == 3):
         raise TypeError(
-            "return the three results as a tuple, `return dx, dh_prev, grads`; got "
-            + (f"a tuple of {len(result)} items" if isinstance(result, tuple)
-               else f"a {type(result).__name__}")
+            "returned " + (f"a tuple of {len(result)} items" if isinstance(result, tuple)
+                           else "None" if result is None else f"a {type(result).__name__}")
+            + ", expected the tuple (dx, dh_prev, grads)"
         )
     dx, dh_prev, grads = result
     if not isinstance(grads, Mapping):
         raise TypeError(
-            f"grads must be a dict with the keys {', '.join(GATED_PARAM_NAMES)}; "
-            f"got a {type(grads).__name__}"
+            f"grads is a {type(grads).__name__}, expected a dict with the keys "
+            f"{', '.join(GATED_PARAM_NAMES)}"
         )
     missing = [k for k in GATED_PARAM_NAMES if k not in grads]
     if missing:
@@ -236,11 +237,9 @@ def check_gated_step_backward(candidate: Callable[..., tuple]) -> None:
     if not structure_problems:
         print(buffer.getvalue(), end="")
         return
-    print(layout(
-        f"gated_step_backward: {WRONG} - {structure_problems[0]}. Hint: end with "
-        "`return dx, dh_prev, grads` where grads = {'Wx': ..., 'Wh': ..., 'b': ..., "
-        f"'Wxz': ..., 'Whz': ..., 'bz': ...}}. {stuck_text('gated_step_backward')}"
-    ))
+    emit("gated_step_backward", WRONG_STATUS, structure_problems[0],
+         hint="end with `return dx, dh_prev, grads` where grads = {'Wx': ..., 'Wh': ..., "
+              "'b': ..., 'Wxz': ..., 'Whz': ..., 'bz': ...}.")
 
 
 # --- statistics per time step ----------------------------------------------------------------
@@ -299,8 +298,8 @@ register(
         "the gate z, then the mix of tanh(a) and h_prev.",
         "Rows are samples: x @ params['Wx'] has shape (N, H). For the gate use a stable "
         "sigmoid such as scipy.special.expit.",
-        "a = x @ p['Wx'] + h_prev @ p['Wh'] + p['b']; z = expit(x @ p['Wxz'] + h_prev @ "
-        "p['Whz'] + p['bz']); return z * np.tanh(a) + (1 - z) * h_prev",
+        "p = params; a = x @ p['Wx'] + h_prev @ p['Wh'] + p['b']; z = expit(x @ p['Wxz'] + "
+        "h_prev @ p['Whz'] + p['bz']); return z * np.tanh(a) + (1 - z) * h_prev",
     ),
 )
 
@@ -313,9 +312,12 @@ register(
         "backwards: which quantities does h depend on, and how does h_prev reach h?",
         "da = dh * z * (1 - c**2); dg = dh * (c - h_prev) * z * (1 - z); h_prev reaches h "
         "through 1 - z, through a (Wh) and through the gate (Whz): add the three.",
-        "dx = da @ Wx.T + dg @ Wxz.T; dh_prev = dh * (1 - z) + da @ Wh.T + dg @ Whz.T; "
-        "grads = {'Wx': x.T @ da, 'Wh': h_prev.T @ da, 'b': da.sum(0), 'Wxz': x.T @ dg, "
-        "'Whz': h_prev.T @ dg, 'bz': dg.sum(0)}",
+        "p = params; c = np.tanh(x @ p['Wx'] + h_prev @ p['Wh'] + p['b']); "
+        "z = expit(x @ p['Wxz'] + h_prev @ p['Whz'] + p['bz']); da = dh * z * (1 - c * c); "
+        "dg = dh * (c - h_prev) * z * (1 - z); dx = da @ p['Wx'].T + dg @ p['Wxz'].T; "
+        "dh_prev = dh * (1 - z) + da @ p['Wh'].T + dg @ p['Whz'].T; "
+        "return dx, dh_prev, {'Wx': x.T @ da, 'Wh': h_prev.T @ da, 'b': da.sum(0), "
+        "'Wxz': x.T @ dg, 'Whz': h_prev.T @ dg, 'bz': dg.sum(0)}",
     ),
 )
 
@@ -326,8 +328,8 @@ register(
     hints=(
         "Which axis of states is time? Keep it, and reduce over the others.",
         "np.std accepts a tuple of axes.",
-        "return np.std(np.asarray(states, dtype=float), axis=(0, 2)) (keep float32 as "
-        "float32).",
+        "states = np.asarray(states); states = states if states.dtype.kind == 'f' else "
+        "states.astype(np.float64); return np.std(states, axis=(0, 2))",
     ),
 )
 

@@ -23,8 +23,6 @@ Used by: 03_relu_from_scratch.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -32,8 +30,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.exercises.core import CORRECT, WRONG, Case, check_function, format_value, layout
-from course_lib.exercises.help import question, register, stuck_text
+from course_lib.exercises._inputs import dense_grid
+from course_lib.exercises._verdict import (
+    CORRECT_STATUS,
+    WRONG_STATUS,
+    emit,
+    make_verdict,
+    report,
+)
+from course_lib.exercises.core import Case, check_function, format_value, judge
+from course_lib.exercises.help import question, register
 from course_lib.gradcheck import numerical_vjp, relative_error
 
 __all__ = [
@@ -167,6 +173,9 @@ RELU_LAYER_CASES = (
          hint={"y": _Y_HINT,
                "dx": "forward was called on -x, then on x: backward must use the cache of "
                      "the latest forward, so overwrite it on every call."}),
+    Case((dense_grid(), np.cos(dense_grid())),
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 _NAME = "relu_layer"
@@ -198,26 +207,19 @@ def check_relu_layer(layer_class: Any) -> None:
     ``backward(dout)`` with the reference; a layer that passes is also gradient-checked.
     """
     if not callable(layer_class):
-        line = (f"{_NAME}: {WRONG} - expected the class, got {format_value(layer_class)}. "
-                "Hint: pass the class itself, check_relu_layer(ReLULayer), not an instance "
-                "ReLULayer().")
-        if stuck_text(_NAME):
-            line = f"{line} {stuck_text(_NAME)}"
-        print(layout(line))
+        emit(_NAME, WRONG_STATUS, f"expected the class, got {format_value(layer_class)}",
+             hint="pass the class itself, check_relu_layer(ReLULayer), not an instance "
+                  "ReLULayer().")
         return
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        check_function(_relu_layer_runner(layer_class), relu_layer_reference, RELU_LAYER_CASES,
-                       title=_NAME, rtol=_RTOL, rtol32=_RTOL32, output_names=("y", "dx"))
-    verdict = buffer.getvalue().rstrip("\n")
-    if verdict.startswith(f"{_NAME}: {CORRECT}"):
+    verdict = judge(_relu_layer_runner(layer_class), relu_layer_reference, RELU_LAYER_CASES,
+                    title=_NAME, rtol=_RTOL, rtol32=_RTOL32, output_names=("y", "dx"))
+    if verdict.status == CORRECT_STATUS:
         error = _gradient_check_error(layer_class)
         if error is not None:
-            verdict = layout(
-                f"{verdict} Gradient check of your layer on a 4x6 batch away from the kink: "
-                f"relative error {error:.1e}."
-            )
-    print(verdict)
+            verdict = make_verdict(_NAME, CORRECT_STATUS, (
+                f"{verdict.finding} Gradient check of your layer on a 4x6 batch away from "
+                f"the kink: relative error {error:.1e}."))
+    report(verdict)
 
 
 register(
@@ -231,9 +233,17 @@ register(
         "In forward: convert integer x to float64 (x.astype(np.float64)), store the NEW "
         "array self.mask = x > 0 (never a reference to the caller's x), return "
         "np.where(self.mask, x, 0.0). In backward: np.where(self.mask, dout, 0.0).",
-        "class ReLULayer: def forward(self, x): x = np.asarray(x); if x.dtype.kind != 'f': "
-        "x = x.astype(np.float64); self.mask = x > 0; return np.where(self.mask, x, 0.0) -- "
-        "def backward(self, dout): return np.where(self.mask, dout, 0.0)",
+        "The whole class:\n"
+        "class ReLULayer:\n"
+        "    def forward(self, x):\n"
+        "        x = np.asarray(x)\n"
+        "        if x.dtype.kind != 'f':\n"
+        "            x = x.astype(np.float64)\n"
+        "        self.mask = x > 0\n"
+        "        return np.where(self.mask, x, 0.0)\n"
+        "\n"
+        "    def backward(self, dout):\n"
+        "        return np.where(self.mask, dout, 0.0)",
     ),
 )
 
@@ -285,6 +295,9 @@ LEAKY_RELU_BACKWARD_CASES = (
           np.array([[0.5, -2.0], [4.0, 1.0]], dtype=np.float32)),
          {"negative_slope": 0.25},
          hint="float32 in, float32 out, any shape."),
+    Case((dense_grid(), np.cos(dense_grid())), {"negative_slope": 0.3},
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
@@ -303,8 +316,8 @@ register(
         "0, right of 0, and (PyTorch's convention) at 0?",
         "The slope is 1 where x > 0 and negative_slope elsewhere: np.where(x > 0, 1.0, "
         "negative_slope). Multiply it by dout; a new array, float64 for integer dout.",
-        "return np.where(np.asarray(x) > 0, 1.0, negative_slope) * dout   (for float32 dout "
-        "convert the slope first: .astype(dout.dtype))",
+        "dout = np.asarray(dout); slope = np.where(np.asarray(x) > 0, 1.0, negative_slope); "
+        "return (slope * dout).astype(dout.dtype if dout.dtype.kind == 'f' else np.float64)",
     ),
 )
 

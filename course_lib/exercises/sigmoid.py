@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib.exercises._inputs import dense_grid
 from course_lib.exercises.core import Case, check_function
 from course_lib.exercises.help import question, register
 
@@ -56,11 +57,12 @@ def _as_float(x: ArrayLike) -> np.ndarray:
 def _flush_subnormals(value: Any) -> Any:
     """``value`` with every subnormal float (0 < |v| < smallest normal) set to 0.
 
-    Arrays of any float dtype and tuples of them are flushed; anything else is returned
-    unchanged, so that the checker still reports a list or None as what it is.
+    Arrays of any float dtype, and tuples and lists of them (a list stays a list), are
+    flushed; anything else is returned unchanged, so that the checker still reports None or
+    a list of numbers as what it is.
     """
-    if isinstance(value, tuple):
-        return tuple(_flush_subnormals(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_flush_subnormals(v) for v in value)
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         plain = np.array(np.ma.getdata(value), subok=False)
         with np.errstate(all="ignore"):
@@ -132,6 +134,9 @@ SIGMOID_AND_DERIVATIVE_CASES = (
               "would truncate)."),
     Case((np.array([-np.inf, np.inf]),),
          hint="the limits: sigma(-inf) = 0, sigma(inf) = 1, and sigma'(+-inf) = 0."),
+    Case((dense_grid(),),
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
@@ -199,6 +204,9 @@ LOG_SIGMOID_CASES = (
          hint="integer input is promoted to float64."),
     Case((np.array([-np.inf, np.inf]),),
          hint="the limits are log sigma(-inf) = -inf and log sigma(inf) = 0."),
+    Case((dense_grid(),),
+         hint="on a fine grid over [-40, 40] (10001 points): right everywhere, not only at "
+              "the few inputs above."),
 )
 
 
@@ -229,8 +237,8 @@ register(
 check_sigmoid_depth_gain8 = question(
     "sigmoid_depth_gain8",
     options={
-        "a": "by a factor of 1/4 per layer or more: sigma' <= 1/4 caps every layer",
-        "b": "by a factor of about 0.7 per layer: the larger weights partly make up for it",
+        "a": "to 1/4 of its size per layer, or less: sigma' <= 1/4 caps every layer",
+        "b": "to about 0.7 of its size per layer: the larger weights partly make up for it",
         "c": "not at all: with weights 8 times larger the gradient grows towards the input",
     },
     answer="b",
