@@ -197,7 +197,7 @@ def test_tuple_results_and_numbers(capsys):
     check_function(ref, ref, cases, title="pair")
     assert capsys.readouterr().out == "pair: correct - the 1 check passed.\n"
     check_function(lambda a, b: (a @ b,), ref, cases, title="pair")
-    assert last_verdict("pair").finding == "returned 1 items, expected 2 values"
+    assert last_verdict("pair").finding == "returned 1 item, expected 2 values"
     check_function(lambda a, b: (a @ b, 3.0), ref, cases, title="pair")
     assert last_verdict("pair").finding == "item 1: expected 2.0, got 3.0"
     capsys.readouterr()

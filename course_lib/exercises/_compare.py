@@ -268,8 +268,10 @@ def _compare(expected: Any, got: Any, *, item: str = "", rtol: float, atol: floa
     if isinstance(expected, (tuple, list)):
         n = len(expected)
         if not isinstance(got, (tuple, list)) or len(got) != n:
-            what = (f"{len(got)} items" if isinstance(got, (tuple, list))
-                    else f"{_kind_of(got)}")
+            if isinstance(got, (tuple, list)):
+                what = f"{len(got)} item" + ("" if len(got) == 1 else "s")
+            else:
+                what = _kind_of(got)
             raise _Finding(f"{item}returned {what}, expected {n} values",
                            f"return {n} values, e.g. `return a, b`.")
         names = output_names or [f"item {i}" for i in range(n)]

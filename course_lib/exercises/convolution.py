@@ -318,11 +318,11 @@ check_slowest_cnn_activation = question(
     },
     answer="c",
     explanation=(
-        "with the same weights, data and optimiser, the sigmoid network needs the most "
-        "epochs to reach 90 % test accuracy: sigma'(z) <= 1/4 scales every gradient that "
-        "flows through it down, and its outputs (all in (0, 1), mean about 0.5) are not "
-        "centred on zero, so the next layer's weights all receive gradients of one sign per "
-        "example and zig-zag. ReLU and tanh have slope 1 at 0."
+        "with the same weights, data and optimiser, over three seeds, the sigmoid network "
+        "is the slowest: no seed reaches 90 % test accuracy in 5 epochs, the other five "
+        "activations reach it in 2 to 4. The control runs show why: its outputs (all in "
+        "(0, 1), mean about 0.5) are not centred on zero; centring it (sigma - 1/2) closes "
+        "most of the gap, raising its slope to 1 (4 sigma) does not."
     ),
     hints=(
         "Compare the slopes f'(z) near z = 0, where a freshly initialised network's "

@@ -283,17 +283,17 @@ check_numba_speedup_relu_gelu = question(
     },
     answer="b",
     explanation=(
-        "ReLU does one comparison per element: numpy already runs it at the speed at which "
-        "memory delivers the numbers, so the kernel can only save numpy's overheads and add a "
-        "second thread. GELU does tens of arithmetic operations per element, numpy runs them "
-        "one array-wide operation at a time with a temporary array each, while the kernel "
-        "computes each element once, in registers, with vector instructions: here the "
-        "arithmetic, not the memory, decides."
+        "ReLU does one comparison per element: there is almost no arithmetic for a kernel to "
+        "save, only numpy's overheads (a temporary array, a separate pass per operation) and "
+        "the work of a second thread. GELU does tens of arithmetic operations per element, "
+        "numpy runs them one array-wide operation at a time with a temporary array each, "
+        "while the kernel computes each element once, in registers, with vector "
+        "instructions: here the arithmetic, not the memory, decides."
     ),
     hints=(
         "Think about what limits each function: reading and writing the numbers, or "
         "computing with them.",
-        "Compare each with a plain copy of the array (np.copyto): the fastest any "
-        "element-wise function can be. How far above it is numpy's ReLU? numpy's GELU?",
+        "Compare each with a plain copy of the array (np.copyto), which moves the same "
+        "bytes with no arithmetic. How many copies' time does numpy's ReLU take? numpy's GELU?",
     ),
 )

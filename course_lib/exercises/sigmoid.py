@@ -246,7 +246,7 @@ check_sigmoid_depth_gain8 = question(
         "each layer multiplies the gradient by sigma'(z) AND by its weights. sigma' <= 1/4 "
         "bounds only the first factor; weights 8 times larger multiply the gradient by up "
         "to 8 more. They also push the pre-activations out to where sigma' is tiny, so the "
-        "two effects partly cancel: about 0.69 per layer here, not 1/4."
+        "two effects partly cancel: 0.69 to 0.75 per layer over three seeds here, not 1/4."
     ),
     hints=(
         "back-propagation through one layer multiplies the gradient by two things: the "

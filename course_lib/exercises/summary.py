@@ -233,7 +233,9 @@ check_selftest_sigmoid_depth = question(
     rtol=0.05,
     explanation=(
         "sigmoid'(x) is at most 1/4 (at x = 0), so ten sigmoid derivatives multiply a "
-        "gradient by at most 0.25**10 = 9.5e-7: the vanishing gradient."
+        "gradient by at most 0.25**10 = 9.5e-7. The weights multiply it too, so this bounds "
+        "only the slopes' share: with Xavier weights the gradient shrinks layer by layer "
+        "(notebook 08), with large weights it need not (notebook 04)."
     ),
     hints=(
         "What is the largest value of the sigmoid's derivative, and where?",
