@@ -157,9 +157,10 @@ WRONG = "wrong"
 TIME_LIMIT = 20.0  # seconds one call of the learner's code may take
 _HINT_EXCEPTION = "run your function on this input yourself to see the traceback."
 _HINT_WARNING = (
-    "your values are right, but an intermediate result overflowed or was invalid: np.where "
-    "evaluates both branches for every element, so evaluate each branch only where it is "
-    "used (e.g. on np.minimum(x, 0) or np.maximum(x, 0))."
+    "your values are right, but an intermediate result overflowed or was invalid (e.g. "
+    "exp of a large number, even inside 1 / (1 + ...)); rewrite it so that no step "
+    "overflows. np.where evaluates both branches for every element, so evaluate each "
+    "branch only where it is used (e.g. on np.minimum(x, 0) or np.maximum(x, 0))."
 )
 _HINT_OTHER_WARNING = "a correct answer runs silently: find the call that warns."
 _HINT_MUTATION = (
@@ -369,7 +370,10 @@ def _judge(candidate: Any, reference: Callable[..., Any], cases: Sequence[Case],
             numeric = (issubclass(warning.category, RuntimeWarning)
                        and any(w in str(warning.message) for w in _NUMERIC_WARNINGS))
             if finding is None:
-                hint = _HINT_WARNING if numeric else (case_hint or _HINT_OTHER_WARNING)
+                if numeric:
+                    hint = f"{case_hint} {_HINT_WARNING}" if case_hint else _HINT_WARNING
+                else:
+                    hint = case_hint or _HINT_OTHER_WARNING
                 return make_verdict(title, WRONG_STATUS, f"{message}, though the values are "
                                     "right" if numeric else message, case=call, hint=hint)
             return make_verdict(title, WRONG_STATUS, f"{message}; {finding.finding}",
