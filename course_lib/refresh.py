@@ -12,7 +12,8 @@ directory set to the notebook's folder and the environment of
 :func:`kernel_environment`, which the pytest plugin :mod:`course_lib.nbval_env` also
 applies to the kernels nbval starts. Cell timings are not recorded, consecutive stream
 outputs of a cell (a kernel flushes a slowly printing cell's stdout in several pieces)
-are merged into one, widget views and state (random ids) are dropped, and a first line
+are merged into one, widget views and state (random ids) are dropped, a figure that
+shows the same picture as the stored one keeps the stored PNG bytes, and a first line
 ``# NBVAL_IGNORE_OUTPUT`` becomes the cell tag ``nbval-ignore-output``, so running the
 command twice with no change in between leaves the files byte-identical. A notebook
 whose cell raises is not written, and the command exits with status 1.
@@ -149,6 +150,60 @@ def keep_ignored_outputs(old: Any, new: Any) -> Any:
     return new
 
 
+#: A re-drawn figure counts as unchanged when at most this fraction of its pixels differ,
+#: each by at most :data:`PIXEL_TOLERANCE` (of 1.0) in every channel.
+PIXEL_FRACTION = 1e-3
+PIXEL_TOLERANCE = 8 / 255
+
+
+def _decode_png(data: str) -> Any:
+    import base64
+    import io
+
+    import matplotlib.image
+
+    return matplotlib.image.imread(io.BytesIO(base64.b64decode(data)), format="png")
+
+
+def same_picture(old: str, new: str) -> bool:
+    """Whether two base64 PNGs show the same picture up to anti-aliasing.
+
+    A plotted value that differs at rounding level (another BLAS kernel, another CPU)
+    moves an anti-aliased edge by a fraction of a pixel: a few dozen pixels change by
+    1/255. A changed figure changes far more pixels, or a pixel by far more.
+    """
+    if old == new:
+        return True
+    import numpy as np
+
+    a, b = _decode_png(old), _decode_png(new)
+    if a.shape != b.shape:
+        return False
+    diff = np.abs(a.astype(float) - b.astype(float))
+    diff = diff.max(axis=-1) if diff.ndim == 3 else diff
+    return bool(diff.max() <= PIXEL_TOLERANCE and (diff > 0).mean() <= PIXEL_FRACTION)
+
+
+def keep_unchanged_figures(old: Any, new: Any) -> Any:
+    """Put back a stored PNG where the new one shows the same picture, in place.
+
+    PNG bytes change with rounding-level differences in the plotted data, which depend
+    on the CPU's kernels; keeping the stored bytes then makes a refresh on any machine
+    leave the files unchanged. Outputs are matched by cell id and position. Returns ``new``.
+    """
+    before = {c.get("id"): c for c in old.cells if c.cell_type == "code"}
+    for cell in new.cells:
+        previous = before.get(cell.get("id")) if cell.cell_type == "code" else None
+        if previous is None or len(previous.outputs) != len(cell.outputs):
+            continue
+        for then, now in zip(previous.outputs, cell.outputs, strict=True):
+            old_png = then.get("data", {}).get("image/png")
+            new_png = now.get("data", {}).get("image/png")
+            if old_png and new_png and same_picture(old_png, new_png):
+                now["data"]["image/png"] = old_png
+    return new
+
+
 def execute_notebook(path: Path, timeout: int = 600, retime: bool = False) -> float:
     """Execute the notebook at ``path`` in place; return the wall time in seconds.
 
@@ -189,6 +244,7 @@ def execute_notebook(path: Path, timeout: int = 600, retime: bool = False) -> fl
     merge_streams(nb)
     drop_widget_state(nb)
     keep_ignored_outputs(nbformat.v4.new_notebook() if retime else stored, nb)
+    keep_unchanged_figures(stored, nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return elapsed
