@@ -28,6 +28,7 @@ Topic modules (and the notebook that uses each):
 * ``summary`` - the course's self-test (15)
 """
 
+from course_lib.exercises._use import use
 from course_lib.exercises._verdict import Verdict, last_verdict
 from course_lib.exercises.core import (
     CORRECT,
@@ -52,6 +53,7 @@ __all__ = [
     "check_function",
     "compare_number",
     "last_verdict",
+    "use",
     "CORRECT",
     "NOT_IMPLEMENTED",
     "WRONG",
