@@ -51,12 +51,6 @@ NUMPY_EXPRESSIONS: dict[str, str] = {
     "gelu_tanh": "0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)))",
 }
 
-_TORCH_CALLS: dict[str, str] = {
-    **{name: f"F.{name}(x)" for name in ("relu", "elu", "softplus", "mish", "gelu")},
-    "leaky_relu": "F.leaky_relu(x, 0.01)", "sigmoid": "torch.sigmoid(x)",
-    "tanh": "torch.tanh(x)", "swish": "F.silu(x)", "gelu_tanh": "F.gelu(x, approximate='tanh')",
-}
-
 DEFAULT_SIZE = 4_000_000
 DEFAULT_REPEATS = 15
 DEFAULT_WARMUP = 2
@@ -125,10 +119,20 @@ def _numpy_function(name: str) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _torch_function(name: str) -> Callable[[Any], Any]:
-    import torch
-    import torch.nn.functional as F
+    """PyTorch's version of the activation, from its registry entry, at the defaults."""
+    from course_lib.torch_ref import functional
 
-    return eval(f"lambda x: {_TORCH_CALLS[name]}", {"torch": torch, "F": F})
+    return functional(name)
+
+
+def _torch_call(name: str) -> str:
+    """The torch expression timed, with the default parameters, e.g. ``F.elu(x, alpha)``
+    with ``alpha=1``."""
+    from course_lib import activations
+
+    spec = activations.get(name)
+    values = ", ".join(f"{key}={value:g}" for key, value in spec.defaults.items())
+    return spec.torch + (f" with {values}" if values else "")
 
 
 @contextmanager
@@ -241,7 +245,7 @@ def run_activations(
                     "activation": name,
                     "dtype": dtype,
                     "numpy_expression": NUMPY_EXPRESSIONS[name],
-                    "torch_call": _TORCH_CALLS[name],
+                    "torch_call": _torch_call(name),
                     "times": {key: asdict(value) for key, value in times.items()},
                     "ratios": {
                         "numpy_over_fast": times["numpy"].median / fast,
