@@ -122,7 +122,7 @@ def test_the_table_prints_every_measured_number_to_three_significant_digits(comm
         shown = [float(v) for v in lines[0].split()[2:]]
         measured = ([row["times"][k]["median"] * 1e6 for k in TIMES]
                     + [row["ratios"][k] for k in RATIOS])
-        assert len(shown) == len(measured) == 10
+        assert len(shown) == len(measured) == len(TIMES) + len(RATIOS)
         for text_value, value in zip(shown, measured, strict=True):
             assert text_value == pytest.approx(value, rel=5e-3)  # 3 significant digits
     assert "Conv2d forward, 4x1x8x8 float64" in printed and "outputs agree: yes" in printed
@@ -172,6 +172,10 @@ def test_naive_loop_convolution_is_a_correct_baseline():
     x, w, b = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
     np.testing.assert_allclose(harness._conv2d_loops(x, w, b), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_every_kernel_has_a_numpy_expression():
+    assert set(bench.NUMPY_EXPRESSIONS) == set(kernels.names())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
