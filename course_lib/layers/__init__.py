@@ -4,7 +4,8 @@ One module per kind, every public name re-exported here
 (``from course_lib.layers import Linear``):
 
 * :mod:`~course_lib.layers.core` -- :class:`Layer`, :class:`Linear`, :class:`Activation`,
-  :class:`Sequential`, :func:`mlp`, :func:`init_weight`;
+  :class:`Sequential`, :func:`init_weight`;
+* :mod:`~course_lib.layers.perceptron` -- :func:`mlp`;
 * :mod:`~course_lib.layers.conv` -- :class:`Conv2d`, :class:`MaxPool2d`, :class:`Flatten`;
 * :mod:`~course_lib.layers.norm` -- :class:`BatchNorm1d`;
 * :mod:`~course_lib.layers.adaptive` -- :class:`PReLU`, :class:`AdaptiveSwish`;
@@ -37,8 +38,6 @@ Examples
 >>> model = Sequential(Linear(2, 3, rng=0), Activation("tanh"), Linear(3, 1, rng=1))
 >>> model.forward(np.zeros((4, 2))).shape
 (4, 1)
-
-Used by notebooks 01, 03, 04 and 05.
 """
 
 from course_lib.layers.adaptive import AdaptiveSwish, PReLU
@@ -51,10 +50,10 @@ from course_lib.layers.core import (
     Linear,
     Sequential,
     init_weight,
-    mlp,
 )
 from course_lib.layers.gated import GLU, GaussianGLU, SwiGLU
 from course_lib.layers.norm import BatchNorm1d
+from course_lib.layers.perceptron import mlp
 from course_lib.layers.recurrent import RNN, GatedRNN
 
 __all__ = [
