@@ -279,32 +279,29 @@ def module(name: str, **params: float) -> nn.Module:
     return made if made is not None else Expression(spec.name, **params)
 
 
-def _linear(layer: layers.Linear) -> nn.Linear:
-    out = nn.Linear(layer.in_features, layer.out_features, bias="b" in layer.params,
-                    dtype=torch.float64)
+def _copy_parameters(layer: Any, twin: nn.Module) -> nn.Module:
+    """Copy the layer's parameters into its twin, by :data:`layers.TORCH_PARAMETER_NAMES`."""
     with torch.no_grad():
-        out.weight.copy_(torch.from_numpy(layer.params["W"].T.copy()))
-        if "b" in layer.params:
-            out.bias.copy_(torch.from_numpy(layer.params["b"].copy()))
-    return out
+        for name, (torch_name, transposed) in layers.TORCH_PARAMETER_NAMES[
+            type(layer).__name__
+        ].items():
+            if name in layer.params:
+                value = layer.params[name].T if transposed else layer.params[name]
+                getattr(twin, torch_name).copy_(torch.from_numpy(value.copy()))
+    return twin
 
 
 def _module(layer: Any, index: int) -> nn.Module:
     if isinstance(layer, layers.Linear):
-        return _linear(layer)
+        twin = nn.Linear(layer.in_features, layer.out_features, bias="b" in layer.params,
+                         dtype=torch.float64)
+        return _copy_parameters(layer, twin)
     if isinstance(layer, layers.Activation):
         return module(layer.name, **dict(layer.activation_params))
     if isinstance(layer, layers.AdaptiveSwish):
-        twin = AdaptiveSwish(layer.num_features)
-        with torch.no_grad():
-            twin.alpha.copy_(torch.from_numpy(layer.params["alpha"].copy()))
-            twin.beta.copy_(torch.from_numpy(layer.params["beta"].copy()))
-        return twin
+        return _copy_parameters(layer, AdaptiveSwish(layer.num_features))
     if isinstance(layer, layers.PReLU):
-        twin = nn.PReLU(layer.num_parameters, dtype=torch.float64)
-        with torch.no_grad():
-            twin.weight.copy_(torch.from_numpy(layer.params["weight"].copy()))
-        return twin
+        return _copy_parameters(layer, nn.PReLU(layer.num_parameters, dtype=torch.float64))
     raise TypeError(
         f"from_layers(): layer {index} must be a Linear, Activation, AdaptiveSwish or PReLU; "
         f"got {type(layer).__name__}"
