@@ -29,8 +29,6 @@ Examples
 0.126928
 >>> loss.backward().round(6)
 array([[-0.119203,  0.119203]])
-
-Used by notebooks 01, 03 and 04 and by :mod:`course_lib.train`.
 """
 
 from __future__ import annotations
