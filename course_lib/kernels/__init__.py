@@ -21,9 +21,9 @@ importable from here (``kernels.gelu``, ``kernels.gelu_grad``).
 Also here: :mod:`~course_lib.kernels.approx` (piecewise-linear tanh, hard sigmoid and hard
 swish, lookup-table sigmoid, each with its measured maximum error) and
 :mod:`~course_lib.kernels.quantize` (affine int8/uint8 quantisation).
-numba is imported by this package only: ``import course_lib`` never imports it. A loop compiles on its first call for each dtype (about a second) and is cached
-on disk where the package folder or the home folder is writable; time a kernel only after
-calling it once.
+numba is imported by this package only: ``import course_lib`` never imports it. A loop
+compiles on its first call for each dtype (about a second) and is cached on disk where the
+package folder or the home folder is writable; time a kernel only after calling it once.
 
 Examples
 --------
