@@ -46,7 +46,7 @@ __all__ = ["BCEWithLogitsLoss", "MSELoss", "SoftmaxCrossEntropy", "accuracy"]
 
 def _labels(y: ArrayLike, n: int, num_classes: int, where: str) -> np.ndarray:
     """Class labels: an int64 array of shape (n,) with values in 0..num_classes-1."""
-    labels = integer_array(y, "target", where=where, low=0, high=num_classes)
+    labels = integer_array(y, "target", where=where, low=0, high=num_classes, whole_floats=False)
     return check_shape(labels, (n,), "target", where=where)
 
 
