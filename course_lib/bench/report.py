@@ -115,8 +115,11 @@ def _cache_line(result: dict[str, Any]) -> str:
             size = f"{row['copy_bytes'] / 2**20:.3g} MiB"
             parts.append((row["dtype"], f"{row['dtype']} x and out {size}: copy is {where} "
                           "bandwidth"))
+    over = min(row["copy_memory_bytes_over_cache"] for row in result["rows"])
+    memory = (f"mem copy in and out {over:.3g} times the cache"
+              + ("" if over >= 2 else " (capped: not beyond the cache on this machine)"))
     return (f"Last-level cache {cache / 2**20:.0f} MiB ({cfg['last_level_cache_source']}); "
-            + "; ".join(text for _, text in parts) + ".")
+            + "; ".join(text for _, text in parts) + f"; {memory}.")
 
 
 def _keep_freed_memory() -> bool:
