@@ -99,24 +99,48 @@ def _assert_close(ours, ref, x, rtol, atol, what):
 # --------------------------------------------------------------------------------------------
 # The registry
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", NAMES)
-def test_defaults_are_pytorchs_where_pytorch_has_the_function(name):
-    """Each default equals the default of the same keyword of the torch call in the entry."""
+def _torch_defaults():
+    """(name, parameter, our default, torch's default) wherever the registry's torch call
+    ``F.f(x, ...)`` or module ``nn.M(...)`` has a keyword of the same name with a default."""
     import torch.nn.functional as F
+    from torch import nn
 
-    spec = act.get(name)
-    call = re.match(r"F\.(\w+)\(", spec.torch)
-    torch_defaults = {}
-    if call:
+    def signature(namespace, pattern, text, attribute=None):
+        found = re.match(pattern, text)
+        if not found:
+            return {}
+        target = getattr(namespace, found.group(1))
         try:
-            parameters = inspect.signature(getattr(F, call.group(1))).parameters
-        except ValueError:  # a C function without a signature (F.prelu: no defaults)
-            parameters = {}
-        torch_defaults = {k: p.default for k, p in parameters.items()
-                          if p.default is not inspect.Parameter.empty}
-    for key, value in spec.defaults.items():
-        if key in torch_defaults:
-            assert value == torch_defaults[key], (name, key)
+            return dict(inspect.signature(getattr(target, attribute) if attribute
+                                          else target).parameters)
+        except ValueError:  # a C function without a signature (F.softplus, F.prelu)
+            return {}
+
+    pairs = []
+    for name in NAMES:
+        spec = act.get(name)
+        parameters = {**signature(nn, r"nn\.(\w+)\(", spec.torch_module, "__init__"),
+                      **signature(F, r"F\.(\w+)\(", spec.torch)}
+        pairs += [(name, key, value, parameters[key].default)
+                  for key, value in spec.defaults.items()
+                  if key in parameters and parameters[key].default is not inspect.Parameter.empty]
+    return pairs
+
+
+TORCH_DEFAULTS = _torch_defaults()
+
+
+@pytest.mark.parametrize("name, key, ours, torchs", TORCH_DEFAULTS,
+                         ids=[f"{n}-{k}" for n, k, _, _ in TORCH_DEFAULTS])
+def test_defaults_are_pytorchs_where_pytorch_has_the_function(name, key, ours, torchs):
+    assert ours == torchs
+
+
+def test_torch_defaults_are_found():
+    assert {(n, k) for n, k, _, _ in TORCH_DEFAULTS} >= {
+        ("leaky_relu", "negative_slope"), ("elu", "alpha"), ("celu", "alpha"),
+        ("hard_tanh", "min_val"), ("hard_tanh", "max_val"), ("softplus", "beta"),
+        ("softplus", "threshold")}
 
 
 def test_prelu_default_is_torchs_init():
