@@ -27,10 +27,6 @@ Examples
 --------
 >>> dead_unit_fraction(np.array([[0.0, 1.0], [0.0, 2.0]]))
 0.5
-
-Used by notebooks 03 (dead ReLUs), 04 (vanishing gradients of the sigmoid),
-05 (activations with and without batch normalisation), 07 and 08 (slopes and gradient
-norms per activation).
 """
 
 from __future__ import annotations

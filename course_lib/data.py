@@ -13,9 +13,6 @@ float64, class labels as int64.
 - :func:`make_periodic` -- noisy samples of a periodic 1-D function, for
   extrapolation experiments.
 - :func:`one_hot` -- integer labels to one-hot rows.
-
-Used by notebooks 01, 03, 04 and 05 and by the tests of ``course_lib.layers`` and
-``course_lib.train``.
 """
 
 from __future__ import annotations

@@ -24,8 +24,6 @@ Examples
 >>> g = numerical_gradient(lambda v: np.sum(v ** 2), np.array([1.0, -2.0]))
 >>> relative_error(g, [2.0, -4.0]) < 1e-9
 True
-
-Used by notebooks 02, 03 and 05 and by the tests of :mod:`course_lib.layers`.
 """
 
 from __future__ import annotations

@@ -29,8 +29,6 @@ Examples
 0.126928
 >>> loss.backward().round(6)
 array([[-0.119203,  0.119203]])
-
-Used by notebooks 01, 03 and 04 and by :mod:`course_lib.train`.
 """
 
 from __future__ import annotations
@@ -48,7 +46,7 @@ __all__ = ["BCEWithLogitsLoss", "MSELoss", "SoftmaxCrossEntropy", "accuracy"]
 
 def _labels(y: ArrayLike, n: int, num_classes: int, where: str) -> np.ndarray:
     """Class labels: an int64 array of shape (n,) with values in 0..num_classes-1."""
-    labels = integer_array(y, "target", where=where, low=0, high=num_classes)
+    labels = integer_array(y, "target", where=where, low=0, high=num_classes, whole_floats=False)
     return check_shape(labels, (n,), "target", where=where)
 
 

@@ -8,8 +8,6 @@ place (so the layers see the change); ``zero_grad()`` asks the model to reset it
 gradients. The update formulas are PyTorch's (``torch.optim.SGD`` with
 dampening 0 and ``torch.optim.Adam``), and the tests check them step by step
 against PyTorch.
-
-Used by notebooks 01 and 03 and by :func:`course_lib.train.fit`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Re-execute the course notebooks in place so that their stored outputs are current.
+"""Maintainer tooling: re-execute the course notebooks in place so that their stored
+outputs are current. Learners do not need it (their notebooks run in JupyterLab).
 
 Usage (from the repository root)::
 
@@ -9,7 +10,7 @@ Usage (from the repository root)::
 Each notebook runs top to bottom in a fresh kernel started from *this* Python
 (the same kernel ``pytest --nbval-current-env`` starts), with the working
 directory set to the notebook's folder and the environment of
-:func:`kernel_environment`, which the pytest plugin :mod:`course_lib.nbval_env` also
+:func:`kernel_environment`, which the pytest plugin ``tests/nbval_env.py`` also
 applies to the kernels nbval starts. Cell timings are not recorded, consecutive stream
 outputs of a cell (a kernel flushes a slowly printing cell's stdout in several pieces)
 are merged into one, widget views and state (random ids) are dropped, a figure that
@@ -51,7 +52,9 @@ def configure_kernel_environment(env: MutableMapping[str, str]) -> MutableMappin
       turns into an error) that it is going to.
     * ``COURSE_LIB_NO_WIDGETS=1``: :func:`course_lib.plotting.slider` prints one line
       instead of creating widgets. Without a browser nobody can move a slider, and
-      executing widget code headless sometimes never returns (nbclient issue 312).
+      executing widget code headless sometimes never returns (nbclient issue 312). The
+      same switch serves anyone who executes the notebooks without a browser
+      (``jupyter nbconvert --execute``).
 
     The mapping is changed in place and returned.
     """

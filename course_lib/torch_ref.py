@@ -14,6 +14,10 @@ tested against the numpy implementations: values and gradients agree in float64 
   derives them).
 * :func:`from_layers` -- the PyTorch twin of a :class:`course_lib.layers.Sequential` (or of
   one layer) with the same weights, in float64, for step-by-step comparisons of training.
+* :func:`functional` and :func:`module` -- PyTorch's version of any registered activation,
+  read from its registry entry (:class:`course_lib.activations.ActivationSpec`): the
+  ``torch.nn.functional`` call or ``torch.nn`` module where PyTorch has one, a torch
+  expression (:class:`Expression`) otherwise.
 
 Examples
 --------
@@ -29,13 +33,17 @@ import math
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from course_lib import layers
-from course_lib.validation import choice, describe, integer, real
+from course_lib import activations, layers
+from course_lib.validation import describe, integer, real
 
 __all__ = [
     "AdaptiveSwish",
+    "Expression",
+    "functional",
+    "module",
     "DiscontinuousFunction",
     "SoftplusQuadraticFunction",
     "from_layers",
@@ -210,66 +218,90 @@ class AdaptiveSwish(nn.Module):
         return f"num_features={self.num_features}"
 
 
-# name in course_lib.activations -> (torch module class, {course_lib parameter: torch keyword})
-_TORCH_ACTIVATIONS: dict[str, tuple[type[nn.Module], dict[str, str]]] = {
-    "relu": (nn.ReLU, {}),
-    "leaky_relu": (nn.LeakyReLU, {"negative_slope": "negative_slope"}),
-    "elu": (nn.ELU, {"alpha": "alpha"}),
-    "selu": (nn.SELU, {}),
-    "celu": (nn.CELU, {"alpha": "alpha"}),
-    "sigmoid": (nn.Sigmoid, {}),
-    "log_sigmoid": (nn.LogSigmoid, {}),
-    "tanh": (nn.Tanh, {}),
-    "hard_tanh": (nn.Hardtanh, {"min_val": "min_val", "max_val": "max_val"}),
-    "hard_sigmoid": (nn.Hardsigmoid, {}),
-    "hard_swish": (nn.Hardswish, {}),
-    "softplus": (nn.Softplus, {"beta": "beta", "threshold": "threshold"}),
-    "softsign": (nn.Softsign, {}),
-    "mish": (nn.Mish, {}),
-    "gelu": (nn.GELU, {}),
-}
+def _parameters(name: str, params: dict[str, Any], where: str) -> tuple[Any, dict[str, float]]:
+    spec = activations.get(name)
+    unknown = sorted(set(params) - set(spec.defaults))
+    if unknown:
+        raise TypeError(f"{where}: activation {spec.name!r} has no parameter {unknown[0]!r}; "
+                        f"its parameters are: {', '.join(spec.defaults) or 'none'}")
+    values = {**spec.defaults, **params}
+    return spec, {key: real(value, key, where=where, **spec.checks.get(key, {}))
+                  for key, value in values.items()}
 
 
-def _activation_module(layer: layers.Activation) -> nn.Module:
-    name, params = layer.name, dict(layer.activation_params)
-    if name == "gelu_tanh":
-        return nn.GELU(approximate="tanh")
-    if name == "swish" and float(params.get("beta", 1.0)) == 1.0:
-        return nn.SiLU()
-    known = [*_TORCH_ACTIVATIONS, "gelu_tanh", "swish"]
-    if name not in _TORCH_ACTIVATIONS:
-        choice(name, "activation without a PyTorch module", known, where="from_layers()")
-        raise ValueError(f"from_layers(): {name} has no PyTorch module for {params}")
-    cls, keywords = _TORCH_ACTIVATIONS[name]
-    return cls(**{keywords[k]: float(v) for k, v in params.items()})
+def functional(name: str, **params: float) -> Any:
+    """PyTorch's version of a registered activation, as a function of one tensor.
+
+    It evaluates the registry's ``torch`` expression (:class:`course_lib.activations.
+    ActivationSpec`) with the given parameters (defaults for the others), so autograd
+    differentiates it.
+
+    Examples
+    --------
+    >>> f = functional("leaky_relu", negative_slope=0.2)
+    >>> f(torch.tensor([-1.0, 2.0], dtype=torch.float64))
+    tensor([-0.2000,  2.0000], dtype=torch.float64)
+    """
+    spec, values = _parameters(name, params, "functional()")
+    code = compile(spec.torch, f"<PyTorch counterpart of {spec.name}>", "eval")
+    scope = {"torch": torch, "F": F, **values}
+    return lambda x: eval(code, {**scope, "x": x})
 
 
-def _linear(layer: layers.Linear) -> nn.Linear:
-    out = nn.Linear(layer.in_features, layer.out_features, bias="b" in layer.params,
-                    dtype=torch.float64)
+class Expression(nn.Module):
+    """An activation PyTorch has no module for, as a module around :func:`functional`."""
+
+    def __init__(self, name: str, **params: float) -> None:
+        super().__init__()
+        self.spec, self.values = _parameters(name, params, "Expression()")
+        self.function = functional(name, **params)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.function(x)
+
+    def extra_repr(self) -> str:
+        values = "".join(f", {key}={value:g}" for key, value in self.values.items())
+        return f"{self.spec.torch!r}{values}"
+
+
+def module(name: str, **params: float) -> nn.Module:
+    """The ``torch.nn`` module of a registered activation, or an :class:`Expression`.
+
+    Examples
+    --------
+    >>> module("gelu_tanh"), module("swish"), module("swish", beta=2.0)
+    (GELU(approximate='tanh'), SiLU(), Expression('F.silu(x) if beta == 1 else x * torch.sigmoid(beta * x)', beta=2))
+    """  # noqa: E501
+    spec, values = _parameters(name, params, "module()")
+    made = None
+    if spec.torch_module:
+        made = eval(spec.torch_module, {"nn": nn, "torch": torch, **values})
+    return made if made is not None else Expression(spec.name, **params)
+
+
+def _copy_parameters(layer: Any, twin: nn.Module) -> nn.Module:
+    """Copy the layer's parameters into its twin, by :data:`layers.TORCH_PARAMETER_NAMES`."""
     with torch.no_grad():
-        out.weight.copy_(torch.from_numpy(layer.params["W"].T.copy()))
-        if "b" in layer.params:
-            out.bias.copy_(torch.from_numpy(layer.params["b"].copy()))
-    return out
+        for name, (torch_name, transposed) in layers.TORCH_PARAMETER_NAMES[
+            type(layer).__name__
+        ].items():
+            if name in layer.params:
+                value = layer.params[name].T if transposed else layer.params[name]
+                getattr(twin, torch_name).copy_(torch.from_numpy(value.copy()))
+    return twin
 
 
 def _module(layer: Any, index: int) -> nn.Module:
     if isinstance(layer, layers.Linear):
-        return _linear(layer)
+        twin = nn.Linear(layer.in_features, layer.out_features, bias="b" in layer.params,
+                         dtype=torch.float64)
+        return _copy_parameters(layer, twin)
     if isinstance(layer, layers.Activation):
-        return _activation_module(layer)
+        return module(layer.name, **dict(layer.activation_params))
     if isinstance(layer, layers.AdaptiveSwish):
-        twin = AdaptiveSwish(layer.num_features)
-        with torch.no_grad():
-            twin.alpha.copy_(torch.from_numpy(layer.params["alpha"].copy()))
-            twin.beta.copy_(torch.from_numpy(layer.params["beta"].copy()))
-        return twin
+        return _copy_parameters(layer, AdaptiveSwish(layer.num_features))
     if isinstance(layer, layers.PReLU):
-        twin = nn.PReLU(layer.num_parameters, dtype=torch.float64)
-        with torch.no_grad():
-            twin.weight.copy_(torch.from_numpy(layer.params["weight"].copy()))
-        return twin
+        return _copy_parameters(layer, nn.PReLU(layer.num_parameters, dtype=torch.float64))
     raise TypeError(
         f"from_layers(): layer {index} must be a Linear, Activation, AdaptiveSwish or PReLU; "
         f"got {type(layer).__name__}"
@@ -282,7 +314,8 @@ def from_layers(model: Any) -> nn.Sequential:
     The weights are copied (not shared): training one leaves the other unchanged, which is
     what a step-by-step comparison needs. ``Linear`` becomes ``nn.Linear`` (its weight is the
     transpose of ``params["W"]``: PyTorch computes :math:`x W^\top + b`), ``Activation``
-    the matching ``torch.nn`` module, :class:`course_lib.layers.AdaptiveSwish` this module's
+    :func:`module` (the matching ``torch.nn`` module, or an :class:`Expression` where PyTorch
+    has none), :class:`course_lib.layers.AdaptiveSwish` this module's
     :class:`AdaptiveSwish`, ``PReLU`` ``nn.PReLU``. The PyTorch parameters come in the same
     order as ``model.params``.
 
@@ -298,8 +331,6 @@ def from_layers(model: Any) -> nn.Sequential:
     ------
     TypeError
         For a layer of another kind.
-    ValueError
-        For an activation without a PyTorch module (e.g. snake), naming the ones there are.
 
     Examples
     --------

@@ -11,8 +11,6 @@ or a ``numpy.random.Generator``), so a notebook that calls
 ``fit(..., rng=0, progress=False)`` prints the same history on every run. Notebooks
 should pass ``progress=False``: the bar is written to stderr and is different on every
 run. A ``callback(epoch, history)`` runs after every epoch, to record more statistics.
-
-Used by notebooks 01, 03 and 05.
 """
 
 from __future__ import annotations

@@ -244,26 +244,47 @@ def integer_array(
     where: str | None = None,
     low: int | None = None,
     high: int | None = None,
+    whole_floats: bool = True,
 ) -> np.ndarray:
     """``x`` as an int64 array of whole numbers in ``[low, high)``: class labels, indices.
 
-    Floats holding whole numbers (``2.0``) are accepted; ``2.5``, NaN, strings, ragged lists
-    are not.
+    Floats holding whole numbers (``2.0``) are accepted unless ``whole_floats=False``;
+    ``2.5``, NaN, strings, ragged lists are not. A value out of range is reported as the
+    caller passed it (a uint64 ``2**63`` as 9223372036854775808, not as its int64 wrap).
+
+    >>> integer_array(np.uint64([2**63]), "target", high=10)
+    Traceback (most recent call last):
+        ...
+    ValueError: target must be < 10; got 9223372036854775808
+    >>> integer_array([0.0, 1.0], "target", whole_floats=False)
+    Traceback (most recent call last):
+        ...
+    TypeError: target must be an array of integers; got dtype float64 (labels are integers: ...
     """
     arr = _to_array(x, name, where)
     if arr.dtype.kind == "f":
+        if not whole_floats:
+            raise TypeError(f"{_prefix(where)}{name} must be an array of integers; got dtype "
+                            f"{arr.dtype} (labels are integers: convert with .astype(int) if "
+                            "the floats are whole numbers)")
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
             raise ValueError(f"{_prefix(where)}{name} must hold whole numbers; got {arr.dtype} "
                              "values with a fractional part or NaN")
     elif arr.dtype.kind not in "iu":
         raise TypeError(f"{_prefix(where)}{name} must be an array of integers; got dtype "
                         f"{arr.dtype}")
-    out = arr.astype(np.int64)
-    if out.size and low is not None and out.min() < low:
-        raise ValueError(f"{_prefix(where)}{name} must be >= {low}; got {int(out.min())}")
-    if out.size and high is not None and out.max() >= high:
-        raise ValueError(f"{_prefix(where)}{name} must be < {high}; got {int(out.max())}")
-    return out
+    if arr.size:
+        # compared in the caller's dtype and shown as Python ints: nothing wraps around
+        smallest, largest = int(arr.min()), int(arr.max())
+        if low is not None and smallest < low:
+            raise ValueError(f"{_prefix(where)}{name} must be >= {low}; got {smallest}")
+        if high is not None and largest >= high:
+            raise ValueError(f"{_prefix(where)}{name} must be < {high}; got {largest}")
+        bounds = np.iinfo(np.int64)
+        if smallest < bounds.min or largest > bounds.max:
+            bad = smallest if smallest < bounds.min else largest
+            raise ValueError(f"{_prefix(where)}{name} must fit in int64; got {bad}")
+    return arr.astype(np.int64)
 
 
 def check_shape(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 
 import numpy as np
 import pytest
@@ -39,29 +40,6 @@ ATOL = {
 
 # PyTorch 2.13's hardsigmoid backward multiplies by 1/6 rounded to float32, also in float64.
 TORCH_IMPRECISE = {("hard_sigmoid", True, np.float64): 1e-7}
-
-REQUIRED = {
-    "relu": {},
-    "leaky_relu": {"negative_slope": 0.01},
-    "prelu": {"weight": 0.25},
-    "elu": {"alpha": 1.0},
-    "selu": {},
-    "celu": {"alpha": 1.0},
-    "sigmoid": {},
-    "log_sigmoid": {},
-    "tanh": {},
-    "hard_tanh": {"min_val": -1.0, "max_val": 1.0},
-    "hard_sigmoid": {},
-    "hard_swish": {},
-    "softplus": {"beta": 1.0, "threshold": 20.0},
-    "softsign": {},
-    "swish": {"beta": 1.0},
-    "mish": {},
-    "gelu": {},
-    "gelu_tanh": {},
-    "snake": {"a": 1.0},
-    "scaled_tanh": {"a": 1.7159, "b": 2.0 / 3.0},
-}
 
 # Non-default parameters checked against PyTorch and the exact definitions as well.
 PARAMETER_CASES = [
@@ -121,31 +99,55 @@ def _assert_close(ours, ref, x, rtol, atol, what):
 # --------------------------------------------------------------------------------------------
 # The registry
 # --------------------------------------------------------------------------------------------
-def test_every_required_activation_is_registered_with_torch_defaults():
-    assert set(REQUIRED) <= set(NAMES)
-    for name, defaults in REQUIRED.items():
-        assert dict(act.get(name).defaults) == pytest.approx(defaults), name
-
-
-def test_defaults_are_pytorchs_where_pytorch_has_the_function():
-    import torch
+def _torch_defaults():
+    """(name, parameter, our default, torch's default) wherever the registry's torch call
+    ``F.f(x, ...)`` or module ``nn.M(...)`` has a keyword of the same name with a default."""
     import torch.nn.functional as F
+    from torch import nn
 
-    def default(fn, key):
-        return inspect.signature(fn).parameters[key].default
+    def signature(namespace, pattern, text, attribute=None):
+        found = re.match(pattern, text)
+        if not found:
+            return {}
+        target = getattr(namespace, found.group(1))
+        try:
+            return dict(inspect.signature(getattr(target, attribute) if attribute
+                                          else target).parameters)
+        except ValueError:  # a C function without a signature (F.softplus, F.prelu)
+            return {}
 
-    assert act.get("leaky_relu").defaults["negative_slope"] == default(
-        F.leaky_relu, "negative_slope"
-    )
-    assert act.get("elu").defaults["alpha"] == default(F.elu, "alpha")
-    assert act.get("celu").defaults["alpha"] == default(F.celu, "alpha")
-    assert act.get("hard_tanh").defaults["min_val"] == default(F.hardtanh, "min_val")
-    assert act.get("hard_tanh").defaults["max_val"] == default(F.hardtanh, "max_val")
-    assert act.get("softplus").defaults["beta"] == default(torch.nn.Softplus.__init__, "beta")
-    assert act.get("softplus").defaults["threshold"] == default(
-        torch.nn.Softplus.__init__, "threshold"
-    )
-    assert act.get("prelu").defaults["weight"] == default(torch.nn.PReLU.__init__, "init")
+    pairs = []
+    for name in NAMES:
+        spec = act.get(name)
+        parameters = {**signature(nn, r"nn\.(\w+)\(", spec.torch_module, "__init__"),
+                      **signature(F, r"F\.(\w+)\(", spec.torch)}
+        pairs += [(name, key, value, parameters[key].default)
+                  for key, value in spec.defaults.items()
+                  if key in parameters and parameters[key].default is not inspect.Parameter.empty]
+    return pairs
+
+
+TORCH_DEFAULTS = _torch_defaults()
+
+
+@pytest.mark.parametrize("name, key, ours, torchs", TORCH_DEFAULTS,
+                         ids=[f"{n}-{k}" for n, k, _, _ in TORCH_DEFAULTS])
+def test_defaults_are_pytorchs_where_pytorch_has_the_function(name, key, ours, torchs):
+    assert ours == torchs
+
+
+def test_torch_defaults_are_found():
+    assert {(n, k) for n, k, _, _ in TORCH_DEFAULTS} >= {
+        ("leaky_relu", "negative_slope"), ("elu", "alpha"), ("celu", "alpha"),
+        ("hard_tanh", "min_val"), ("hard_tanh", "max_val"), ("softplus", "beta"),
+        ("softplus", "threshold")}
+
+
+def test_prelu_default_is_torchs_init():
+    import torch
+
+    default = inspect.signature(torch.nn.PReLU.__init__).parameters["init"].default
+    assert act.get("prelu").defaults["weight"] == default
 
 
 def test_silu_is_a_second_name_for_swish():

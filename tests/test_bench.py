@@ -29,8 +29,9 @@ from course_lib import bench, kernels
 from course_lib.bench import harness
 
 TINY = ["--size", "1000", "--repeats", "3", "--warmup", "1", "--threads", "1"]
-TIMES = ["numpy", "plain", "fast", "fast_out", "torch", "copy"]
-RATIOS = ["numpy_over_fast", "plain_over_fast", "torch_over_fast", "fast_out_over_copy"]
+TIMES = ["numpy", "plain", "fast", "fast_out", "torch", "copy", "numpy_copy", "copy_memory"]
+RATIOS = ["numpy_over_fast", "plain_over_fast", "torch_over_fast", "fast_out_over_copy",
+          "fast_out_over_copy_memory"]
 
 
 def _command(*args: str) -> subprocess.CompletedProcess:
@@ -70,6 +71,17 @@ def _check_figures(result, activations, dtypes, repeats=3):
             assert r[f"{name}_over_fast"] == pytest.approx(t[name]["median"] / fast)
         assert r["fast_out_over_copy"] == pytest.approx(
             t["fast_out"]["median"] / t["copy"]["median"])
+        assert r["fast_out_over_copy_memory"] == pytest.approx(
+            t["fast_out"]["median"] / t["copy_memory"]["median"])
+        itemsize = np.dtype(row["dtype"]).itemsize
+        size = result.get("config", {}).get("size", row["copy_bytes"] // (2 * itemsize))
+        assert row["copy_bytes"] == 2 * size * itemsize
+        cache = result.get("config", {}).get("last_level_cache_bytes")
+        if cache:
+            assert row["copy_in_cache"] is (row["copy_bytes"] <= cache)
+            assert row["copy_memory_bytes_over_cache"] == pytest.approx(
+                2 * row["copy_memory_elements"] * itemsize / cache)
+        assert row["copy_memory_elements"] >= size
     numbers = list(_numbers({"rows": rows, "conv2d": result.get("conv2d", {})}))
     assert len(numbers) >= (6 * 6 + 4) * len(rows)
     for path, value in numbers:
@@ -122,7 +134,7 @@ def test_the_table_prints_every_measured_number_to_three_significant_digits(comm
         shown = [float(v) for v in lines[0].split()[2:]]
         measured = ([row["times"][k]["median"] * 1e6 for k in TIMES]
                     + [row["ratios"][k] for k in RATIOS])
-        assert len(shown) == len(measured) == 10
+        assert len(shown) == len(measured) == len(TIMES) + len(RATIOS)
         for text_value, value in zip(shown, measured, strict=True):
             assert text_value == pytest.approx(value, rel=5e-3)  # 3 significant digits
     assert "Conv2d forward, 4x1x8x8 float64" in printed and "outputs agree: yes" in printed
@@ -147,7 +159,7 @@ def test_times_are_printed_in_microseconds_with_three_significant_digits(seconds
                   "ratios": dict.fromkeys(RATIOS, 1e-4)}],
     }
     line = next(ln for ln in bench.format_table(result).splitlines() if ln.startswith("relu "))
-    assert line.split()[2:] == [text] * 6 + ["0.000100"] * 4
+    assert line.split()[2:] == [text] * len(TIMES) + ["0.000100"] * len(RATIOS)
 
 
 def test_run_isolated_gives_the_same_structure():
@@ -167,11 +179,59 @@ def test_run_activations_in_process_restores_the_thread_counts():
     _check_figures({"rows": rows}, ["gelu"], ["float32"])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_parallel_copy_copies_exactly(dtype):
+    from course_lib.bench.memory import parallel_copy
+
+    x = np.random.default_rng(0).standard_normal(10_001).astype(dtype)
+    x[:3] = [np.nan, np.inf, -0.0]
+    out = np.empty_like(x)
+    assert parallel_copy(x, out) is out
+    assert out.tobytes() == x.tobytes()
+    with pytest.raises(ValueError, match="parallel_copy"):
+        parallel_copy(x, np.empty(3, dtype=dtype))
+
+
+def test_the_last_level_cache_is_the_largest_data_cache_in_sysfs(tmp_path):
+    from course_lib.bench import memory
+
+    for index, (level, kind, size) in enumerate(
+        [(1, "Data", "48K"), (1, "Instruction", "64K"), (2, "Unified", "2048K"),
+         (3, "Unified", "32M")]
+    ):
+        folder = tmp_path / f"index{index}"
+        folder.mkdir()
+        (folder / "level").write_text(f"{level}\n")
+        (folder / "type").write_text(f"{kind}\n")
+        (folder / "size").write_text(f"{size}\n")
+    assert memory._from_sysfs(tmp_path) == 32 * 2**20
+    assert memory._from_sysfs(tmp_path / "missing") is None
+    size, source = memory.last_level_cache_bytes()
+    assert (size is None) == (source == "unknown")
+
+
+def test_the_memory_copy_uses_arrays_beyond_the_cache():
+    from course_lib.bench.memory import parallel_copy
+
+    x = np.ones(1000, dtype=np.float32)
+    floors = harness._copy_floors(x, np.empty_like(x), 3, 1, 4 * 2**20, parallel_copy)
+    facts = floors["facts"]
+    assert facts["copy_memory_elements"] == 2 * 4 * 2**20 // 4  # each array twice the cache
+    assert facts["copy_memory_bytes_over_cache"] == 4.0 and facts["copy_in_cache"] is True
+    assert list(floors["times"]) == ["copy", "numpy_copy", "copy_memory"]
+    huge = harness._copy_floors(x, np.empty_like(x), 3, 1, 2**40, parallel_copy)["facts"]
+    assert huge["copy_memory_elements"] * 4 == harness._MEMORY_COPY_MAX_BYTES  # capped
+
+
 def test_naive_loop_convolution_is_a_correct_baseline():
     rng = np.random.default_rng(3)
     x, w, b = rng.normal(size=(2, 3, 7, 6)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=4)
     expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
     np.testing.assert_allclose(harness._conv2d_loops(x, w, b), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_every_kernel_has_a_numpy_expression():
+    assert set(bench.NUMPY_EXPRESSIONS) == set(kernels.names())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)

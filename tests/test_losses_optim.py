@@ -93,7 +93,7 @@ def test_loss_errors():
     where = r"SoftmaxCrossEntropy.forward\(\): "
     with pytest.raises(ValueError, match=where + r"target must have shape \(3,\); got \(2,\)"):
         ce.forward(np.zeros((3, 4)), np.array([0, 1]))
-    with pytest.raises(ValueError, match=where + "target must hold whole numbers"):
+    with pytest.raises(TypeError, match=where + "target must be an array of integers"):
         ce.forward(np.zeros((2, 4)), np.array([0.0, 1.5]))
     with pytest.raises(TypeError, match=where + "target must be an array of integers"):
         ce.forward(np.zeros((2, 4)), np.array(["0", "1"]))
@@ -115,11 +115,28 @@ def test_ragged_labels_are_a_clear_type_error_naming_the_argument(ragged):
         accuracy(np.zeros((2, 3)), ragged)
 
 
-def test_whole_number_float_labels_are_accepted_like_integers():
+@pytest.mark.parametrize("labels", [[1.0, 0.0], np.array([1.0, 0.0], dtype=np.float32)])
+def test_float_labels_are_refused_even_when_whole(labels):
+    # torch.nn.functional.cross_entropy reads a float target as class probabilities, not as
+    # labels: a float array here is a mistake to name, not to guess
     logits = np.array([[0.0, 2.0], [1.0, -1.0]])
-    assert SoftmaxCrossEntropy().forward(logits, [1.0, 0.0]) == pytest.approx(
+    message = r"target must be an array of integers; got dtype float(64|32) \(labels are"
+    with pytest.raises(TypeError, match=r"SoftmaxCrossEntropy.forward\(\): " + message):
+        SoftmaxCrossEntropy().forward(logits, labels)
+    with pytest.raises(TypeError, match=r"accuracy\(\): " + message):
+        accuracy(logits, labels)
+    assert SoftmaxCrossEntropy().forward(logits, [1, 0]) == pytest.approx(
         F.cross_entropy(_t(logits), torch.tensor([1, 0])).item(), rel=1e-14
     )
+
+
+@pytest.mark.parametrize("dtype", [np.uint64, np.uint32, np.int64])
+def test_an_out_of_range_label_is_reported_as_passed(dtype):
+    big = np.iinfo(dtype).max if dtype != np.uint64 else 2**63
+    with pytest.raises(ValueError, match=rf"target must be < 3; got {big}$"):
+        SoftmaxCrossEntropy().forward(np.zeros((1, 3)), np.array([big], dtype=dtype))
+    with pytest.raises(ValueError, match=rf"accuracy\(\): target must be < 3; got {big}$"):
+        accuracy(np.zeros((1, 3)), np.array([big], dtype=dtype))
 
 
 def test_accuracy():

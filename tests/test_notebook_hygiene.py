@@ -204,3 +204,101 @@ def test_at_least_two_exercises_committed_unsolved(path):
         "`raise NotImplementedError` and a call of a checker imported from "
         f"course_lib.exercises); need at least {MIN_EXERCISES}"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Notebooks use the library's functions; they do not write their own copies
+# --------------------------------------------------------------------------------------------
+def _public_library_names() -> dict[str, str]:
+    """Public name -> a course_lib module that defines it (private modules left out)."""
+    import importlib
+    import pkgutil
+
+    import course_lib
+
+    found: dict[str, str] = {}
+    for info in pkgutil.walk_packages(course_lib.__path__, "course_lib."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", ()):
+            found.setdefault(name, info.name)
+    return found
+
+
+# Helpers a notebook once wrote for itself although the library has them under another
+# name: the name, and what to use instead.
+KNOWN_COPIES = {
+    "pointwise_relative_error": "course_lib.gradcheck.max_relative_error(a, b, floor=0)",
+}
+
+
+def _top_level_definitions(nb: dict) -> tuple[list[tuple[int, str, str]], set[str], set[str]]:
+    """(cell, name, kind) of each top-level def/class/assignment; the names imported from
+    course_lib; the exercise answers: names handed to a checker ``check_*(...)`` and every
+    name defined in a cell that calls one (an exercise's helper stubs)."""
+    import ast
+
+    definitions, imported, answers = [], set(), set()
+    for index, cell in enumerate(_code_cells(nb)):
+        lines = [line for line in _source(cell).splitlines()
+                 if not line.lstrip().startswith(("%", "!"))]
+        tree = ast.parse("\n".join(lines))
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_lib"):
+                imported |= {alias.asname or alias.name for alias in node.names}
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                definitions.append((index, node.name, "def"))
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                definitions += [(index, t.id, "assign") for t in targets
+                                if isinstance(t, ast.Name)]
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id.startswith("check_")):
+                answers |= {arg.id for arg in node.args if isinstance(arg, ast.Name)}
+                answers |= {name for i, name, _ in definitions if i == index}
+    return definitions, imported, answers
+
+
+def _redefinitions(nb: dict, library: dict[str, str]) -> list[str]:
+    """What a notebook redefines: a def/class named like a public library function (unless
+    it is an exercise answer handed to a checker), an assignment to a name it imported from
+    course_lib, or a known private copy."""
+    definitions, imported, answers = _top_level_definitions(nb)
+    found = []
+    for cell, name, kind in definitions:
+        if kind == "def" and name in library and name not in answers:
+            found.append(f"code cell {cell}: def {name} (use {library[name]}.{name})")
+        elif kind == "assign" and name in imported:
+            found.append(f"code cell {cell}: {name} = ... shadows the imported {name}")
+        elif name in KNOWN_COPIES:
+            found.append(f"code cell {cell}: {name} (use {KNOWN_COPIES[name]})")
+    return found
+
+
+@pytest.fixture(scope="module")
+def library_names():
+    return _public_library_names()
+
+
+@pytest.mark.parametrize("path", ALL_IPYNB, ids=lambda p: p.name)
+def test_notebooks_do_not_redefine_library_names(path, library_names):
+    assert _redefinitions(_load(path), library_names) == []
+
+
+def test_redefinition_check_flags_a_copy_and_spares_an_exercise(library_names):
+    def cell(source):
+        return {"cell_type": "code", "source": source}
+
+    nb = {"cells": [
+        cell("from course_lib.analysis import dead_unit_fraction\ndead_unit_fraction = 0"),
+        cell("def pre_activations(model, x):\n    pass"),
+        cell("def relu(x):\n    raise NotImplementedError\n\ncheck_relu(relu)"),
+        cell("def relu_grad(x):\n    pass\ndef f(x):\n    pass\n\ncheck_f(f)"),
+        cell("%matplotlib inline\nnames = ['a']"),
+    ]}
+    found = _redefinitions(nb, library_names)
+    assert len(found) == 2
+    assert "dead_unit_fraction = ... shadows" in found[0]
+    assert "def pre_activations (use course_lib.analysis.pre_activations)" in found[1]

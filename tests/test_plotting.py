@@ -113,6 +113,26 @@ def test_bad_shapes_raise_value_error():
         plotting.plot_curves({"a": np.zeros((2, 2))})
 
 
+@pytest.mark.parametrize(
+    "ncols, error, message",
+    [
+        (2.5, TypeError, r"plot_function_and_derivative\(\): ncols must be an integer"),
+        ("x", TypeError, r"plot_function_and_derivative\(\): ncols must be an integer"),
+        (0, ValueError, r"plot_function_and_derivative\(\): ncols must be an integer >= 1"),
+    ],
+)
+def test_ncols_is_checked_not_truncated(ncols, error, message):
+    with pytest.raises(error, match=message):
+        plotting.plot_function_and_derivative(["relu", "tanh"], ncols=ncols)
+
+
+def test_non_numeric_data_gets_a_clear_type_error():
+    with pytest.raises(TypeError, match=r"plot_curves\(\): curve 'a' must be a real-valued"):
+        plotting.plot_curves({"a": ["one", "two"]})
+    with pytest.raises(TypeError, match=r"plot_heatmap\(\): matrix must be a real-valued"):
+        plotting.plot_heatmap([["a", "b"], ["c", "d"]])
+
+
 def test_never_shows(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("plt.show() called by course_lib.plotting")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 
@@ -100,6 +102,33 @@ def test_kernel_environment_is_deterministic_and_shows_figures():
     assert "MPLBACKEND" not in env
     assert env["A"] == "1"
     assert env["COURSE_LIB_NO_WIDGETS"] == "1"
+
+
+def test_unit_tests_do_not_run_in_the_kernel_environment():
+    # the nbval plugin sets it only while a notebook kernel starts (tests/nbval_env.py)
+    assert os.environ.get("COURSE_LIB_NO_WIDGETS") is None
+
+
+def test_the_plugin_sets_the_kernel_environment_only_around_a_notebook_cell(monkeypatch):
+    import nbval_env
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    before = dict(os.environ)
+    seen = {}
+
+    class IPyNbCell:  # named like nbval's item
+        pass
+
+    for item in (IPyNbCell(), object()):
+        hook = nbval_env.pytest_runtest_setup(item)
+        next(hook)  # pytest now runs the setup (nbval starts the kernel here)
+        seen[type(item).__name__] = dict(os.environ)
+        with pytest.raises(StopIteration):
+            hook.send(None)
+        assert dict(os.environ) == before
+    assert seen["IPyNbCell"]["PYTHONHASHSEED"] == "0"
+    assert "MPLBACKEND" not in seen["IPyNbCell"]
+    assert seen["object"] == before
 
 
 def test_the_course_notebooks_are_found():

@@ -51,6 +51,12 @@ def test_extreme_finite_scores_do_not_warn_and_give_the_limit():
     big32 = np.array([3e38, -3e38], dtype=np.float32)
     assert softmax(big32).dtype == np.float32
     np.testing.assert_array_equal(softmax(big32), [1.0, 0.0])
+    # log_softmax(-3e38) = -6e38 is below the float32 range: -inf, as torch (and no warning,
+    # which the test settings turn into an error)
+    assert log_softmax(big32).dtype == np.float32
+    np.testing.assert_array_equal(log_softmax(big32),
+                                  torch.log_softmax(torch.from_numpy(big32), 0).numpy())
+    np.testing.assert_array_equal(log_softmax(big32), [0.0, -np.inf])
 
 
 @pytest.mark.parametrize("shape, axis", [((2, 0), 1), ((2, 0), 0), ((0, 3), 1), ((0,), 0)])

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import course_lib.activations as act
 from course_lib import custom, torch_ref
 from course_lib.layers import Activation, AdaptiveSwish, Linear, PReLU, Sequential
 
@@ -148,11 +149,6 @@ def test_adaptive_swish_parameters_shape_and_errors():
 
 # --- from_layers ---------------------------------------------------------------------------
 
-TORCH_NAMED = ["relu", "leaky_relu", "elu", "selu", "celu", "sigmoid", "log_sigmoid", "tanh",
-               "hard_tanh", "hard_sigmoid", "hard_swish", "softplus", "softsign", "mish",
-               "gelu", "gelu_tanh", "swish"]
-
-
 def _compare_models(model, x: np.ndarray, dout: np.ndarray, grad_rtol: float = 1e-10) -> None:
     twin = torch_ref.from_layers(model)
     y = model.forward(x)
@@ -171,7 +167,7 @@ def _compare_models(model, x: np.ndarray, dout: np.ndarray, grad_rtol: float = 1
                                    err_msg=key)
 
 
-@pytest.mark.parametrize("name", TORCH_NAMED)
+@pytest.mark.parametrize("name", act.names())
 def test_from_layers_same_function_and_gradients(name):
     rng = np.random.default_rng(1)
     model = Sequential(Linear(4, 6, rng=rng), Activation(name), Linear(6, 2, rng=rng))
@@ -202,9 +198,25 @@ def test_from_layers_single_layer_and_errors():
     layer = Linear(2, 3, rng=0)
     twin = torch_ref.from_layers(layer)
     assert isinstance(twin, torch.nn.Sequential) and len(twin) == 1
-    with pytest.raises(ValueError, match="snake"):
-        torch_ref.from_layers(Activation("snake"))
-    with pytest.raises(ValueError, match="swish"):
-        torch_ref.from_layers(Activation("swish", beta=2.0))
     with pytest.raises(TypeError, match="layer 0 must be a Linear"):
         torch_ref.from_layers(Sequential(object.__new__(Sequential)))
+
+
+def test_activations_without_a_torch_module_become_expressions():
+    # PyTorch has no snake, and SiLU has no beta: the registry's torch expression is used
+    x = np.linspace(-3.0, 3.0, 13)
+    for layer in (Activation("snake", a=2.0), Activation("swish", beta=2.0)):
+        twin = torch_ref.from_layers(layer)
+        assert isinstance(twin[0], torch_ref.Expression)
+        np.testing.assert_allclose(twin(torch.from_numpy(x)).numpy(), layer.forward(x),
+                                   rtol=1e-12)
+    assert isinstance(torch_ref.module("swish"), torch.nn.SiLU)
+
+
+def test_functional_refuses_unknown_names_and_parameters():
+    with pytest.raises(ValueError, match="did you mean 'gelu'"):
+        torch_ref.functional("gleu")
+    with pytest.raises(TypeError, match="activation 'elu' has no parameter 'beta'"):
+        torch_ref.functional("elu", beta=2.0)
+    with pytest.raises(ValueError, match="beta must be"):
+        torch_ref.module("softplus", beta=0.0)

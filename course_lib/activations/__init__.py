@@ -33,10 +33,28 @@ array([0., 3.])
 >>> spec = get("gelu")
 >>> float(spec(1.0)), float(spec.derivative(0.0))
 (0.8413447460685429, 0.5)
->>> len(names())
-20
+>>> "gelu" in names() and "silu" not in names()  # an alias is not listed twice
+True
 
-Used by notebooks 01 to 05.
+Adding an activation
+--------------------
+1. Write ``f(x, *, param=default)`` and ``f_grad`` in the family's module
+   (:mod:`~course_lib.activations.rectifiers`, :mod:`~course_lib.activations.sigmoids` or
+   :mod:`~course_lib.activations.gates`), keeping the contract above; defaults are PyTorch's
+   where PyTorch has the function.
+2. Export both here (the import and ``__all__``).
+3. Register them in :mod:`~course_lib.activations.registry` with one ``_register`` call: the
+   formula, the properties, the kinks, the citation, ``torch`` (the PyTorch expression),
+   ``torch_module`` (the ``torch.nn`` module, if PyTorch has one), ``exact`` (the function
+   and its derivative in mpmath) and ``checks`` (limits on the parameters, if any).
+
+That is all: the tests (values and derivatives against PyTorch and mpmath, properties,
+``tests/test_registry_entries.py`` for a missing field), :mod:`course_lib.torch_ref`,
+:class:`course_lib.layers.Activation` and the property table read the entry. A compiled
+kernel is optional: the formula in :mod:`course_lib.kernels._fast_formulas`, the wrappers in
+:mod:`course_lib.kernels.fast` (and its ``__all__``) and :mod:`course_lib.kernels.plain`,
+and the textbook numpy expression the benchmark times
+(:data:`course_lib.bench.NUMPY_EXPRESSIONS`).
 """
 
 from __future__ import annotations

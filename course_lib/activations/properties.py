@@ -17,7 +17,7 @@ claim, measured independently:
   over :math:`[-12, 12]`, split at the kinks (accurate to about :math:`10^{-15}`);
 * **self-gated**: :math:`f(x) = x\,g(x)` with :math:`g` continuous, non-decreasing, from 0 to 1.
 
-Used by notebook 02. pandas is imported when the table is built, not with the module.
+pandas is imported when the table is built, not with the module.
 
 Examples
 --------

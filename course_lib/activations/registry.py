@@ -102,6 +102,21 @@ class ActivationSpec:
     ``spec(x, **params)`` (or ``spec.forward``) evaluates the function and
     ``spec.derivative(x, **params)`` its derivative with respect to x. Parameters not given
     take ``spec.defaults``; an unknown one raises ``TypeError`` naming it.
+
+    The entry is the one place that describes the activation; everything else reads it:
+
+    * ``defaults`` (from the function's signature, PyTorch's values) and ``checks`` (per
+      parameter, keywords of :func:`course_lib.validation.real`): the compiled kernels of
+      :mod:`course_lib.kernels` take their parameters, defaults and checks from here.
+    * ``torch``: a PyTorch expression in ``x`` (a tensor) and the parameter names, with
+      ``torch`` and ``F`` (``torch.nn.functional``) in scope -- the counterpart every test,
+      :mod:`course_lib.torch_ref` and the benchmark compare with.
+    * ``torch_module``: an expression giving the ``torch.nn`` module with ``nn`` and the
+      parameters in scope, or ``""`` (or an expression giving ``None``) where PyTorch has no
+      module; :func:`course_lib.torch_ref.from_layers` then wraps ``torch``.
+    * ``exact``: the function and its derivative as mpmath expressions in ``x`` (an ``mpf``)
+      and the parameters, with ``mp`` in scope, written straight from the definition: the
+      tests' ground truth, evaluated at 60 significant digits.
     """
 
     name: str
@@ -113,6 +128,12 @@ class ActivationSpec:
     _forward: Callable[..., np.ndarray] = field(repr=False)
     _derivative: Callable[..., np.ndarray] = field(repr=False)
     aliases: tuple[str, ...] = ()
+    torch: str = field(default="", repr=False)
+    torch_module: str = field(default="", repr=False)
+    exact: tuple[str, str] = field(default=("", ""), repr=False)
+    checks: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
 
     def _check(self, params: Mapping[str, Any]) -> None:
         unknown = sorted(set(params) - set(self.defaults))
@@ -154,6 +175,10 @@ def _register(
     kinks: tuple[float, ...] = (),
     citation: str = "",
     aliases: tuple[str, ...] = (),
+    torch: str,
+    torch_module: str = "",
+    exact: tuple[str, str],
+    checks: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     name = forward.__name__
     params = list(inspect.signature(forward).parameters.values())[1:]
@@ -175,6 +200,10 @@ def _register(
         _forward=forward,
         _derivative=derivative,
         aliases=aliases,
+        torch=torch,
+        torch_module=torch_module,
+        exact=exact,
+        checks=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in (checks or {}).items()}),
     )
     _REGISTRY[name] = spec
     for alias in aliases:
@@ -182,6 +211,21 @@ def _register(
 
 
 _R = (-INF, INF)
+_POSITIVE = {"low": 0.0, "low_open": True}
+# Exact constants for mpmath: SELU's λ and α to 32 digits (Klambauer et al.'s values), and
+# GELU-tanh's inner argument u(x) = sqrt(2/π)(x + 0.044715 x³) and its slope.
+_SELU_EXACT = (
+    "mp.mpf('1.0507009873554804934193349852946') * (x if x > 0 else"
+    " mp.mpf('1.6732632423543772848170429916717') * mp.expm1(x))",
+    "mp.mpf('1.0507009873554804934193349852946') * (1 if x > 0 else"
+    " mp.mpf('1.6732632423543772848170429916717') * mp.exp(x))",
+)
+_U = "(mp.sqrt(2 / mp.pi) * (x + mp.mpf(0.044715) * x**3))"
+_GELU_TANH_EXACT = (  # (1 + tanh u)/2 = σ(2u), written so that nothing cancels
+    f"x / (1 + mp.exp(-2 * {_U}))",
+    f"1 / (1 + mp.exp(-2 * {_U})) + 2 * x * mp.sqrt(2 / mp.pi)"
+    f" * (1 + 3 * mp.mpf(0.044715) * x**2) / ((1 + mp.exp(-2 * {_U})) * (1 + mp.exp(2 * {_U})))",
+)
 _OPEN = (False, False)
 _LOW_ONLY = (True, False)
 _CASES = r"\begin{cases} x & x > 0 \\ %s & x \le 0 \end{cases}"
@@ -189,84 +233,162 @@ _CASES = r"\begin{cases} x & x > 0 \\ %s & x \le 0 \end{cases}"
 _register(rectifiers.relu, rectifiers.relu_grad, formula=r"\max(0, x)",
           output_range=(0.0, INF), range_closed=_LOW_ONLY, monotonic=True, smooth=False,
           zero_centred=False, self_gated=False, kinks=(0.0,),
-          citation="Nair & Hinton, ICML 2010")
+          citation="Nair & Hinton, ICML 2010",
+          torch='F.relu(x)',
+          torch_module='nn.ReLU()',
+          exact=('max(x, 0)',
+                 '1 if x > 0 else 0'))
 _register(rectifiers.leaky_relu, rectifiers.leaky_relu_grad,
           formula=_CASES % r"\mathrm{negative\_slope} \cdot x",
           output_range=_R, range_closed=_OPEN, monotonic=True, smooth=False, zero_centred=False,
-          self_gated=False, kinks=(0.0,), citation="Maas, Hannun & Ng, ICML 2013 workshop")
+          self_gated=False, kinks=(0.0,), citation="Maas, Hannun & Ng, ICML 2013 workshop",
+          torch='F.leaky_relu(x, negative_slope)',
+          torch_module='nn.LeakyReLU(negative_slope)',
+          exact=('x if x > 0 else negative_slope * x',
+                 '1 if x > 0 else negative_slope'))
 _register(rectifiers.prelu, rectifiers.prelu_grad, formula=_CASES % "w x",
           output_range=_R, range_closed=_OPEN, monotonic=True, smooth=False, zero_centred=False,
-          self_gated=False, kinks=(0.0,), citation="He et al., ICCV 2015, arXiv:1502.01852")
+          self_gated=False, kinks=(0.0,), citation="He et al., ICCV 2015, arXiv:1502.01852",
+          torch='F.prelu(x, torch.tensor([weight], dtype=x.dtype))',
+          exact=('x if x > 0 else weight * x',
+                 '1 if x > 0 else weight'))
 _register(rectifiers.elu, rectifiers.elu_grad, formula=_CASES % r"\alpha (e^{x} - 1)",
           output_range=(-1.0, INF), range_closed=_OPEN, monotonic=True, smooth=True,
           zero_centred=False, self_gated=False,
-          citation="Clevert et al., ICLR 2016, arXiv:1511.07289")
+          citation="Clevert et al., ICLR 2016, arXiv:1511.07289",
+          torch='F.elu(x, alpha)',
+          torch_module='nn.ELU(alpha)',
+          exact=('x if x > 0 else alpha * mp.expm1(x)',
+                 '1 if x > 0 else alpha * mp.exp(x)'))
 _register(rectifiers.selu, rectifiers.selu_grad,
           formula=r"\lambda " + _CASES % r"\alpha (e^{x} - 1)",
           output_range=(-SELU_SCALE * SELU_ALPHA, INF), range_closed=_OPEN, monotonic=True,
           smooth=False, zero_centred=True, self_gated=False, kinks=(0.0,),
-          citation="Klambauer et al., NeurIPS 2017, arXiv:1706.02515")
+          citation="Klambauer et al., NeurIPS 2017, arXiv:1706.02515",
+          torch='F.selu(x)',
+          torch_module='nn.SELU()',
+          exact=_SELU_EXACT)
 _register(rectifiers.celu, rectifiers.celu_grad, formula=_CASES % r"\alpha (e^{x/\alpha} - 1)",
           output_range=(-1.0, INF), range_closed=_OPEN, monotonic=True, smooth=True,
-          zero_centred=False, self_gated=False, citation="Barron, arXiv:1704.07483")
+          zero_centred=False, self_gated=False, citation="Barron, arXiv:1704.07483",
+          torch='F.celu(x, alpha)',
+          torch_module='nn.CELU(alpha)',
+          exact=('x if x > 0 else alpha * mp.expm1(x / alpha)',
+                 '1 if x > 0 else mp.exp(x / alpha)'))
 _register(sigmoids.sigmoid, sigmoids.sigmoid_grad, formula=r"\sigma(x) = \frac{1}{1 + e^{-x}}",
           output_range=(0.0, 1.0), range_closed=_OPEN, monotonic=True, smooth=True,
-          zero_centred=False, self_gated=False)
+          zero_centred=False, self_gated=False,
+          torch='torch.sigmoid(x)',
+          torch_module='nn.Sigmoid()',
+          exact=('1 / (1 + mp.exp(-x))',
+                 'mp.exp(-x) / (1 + mp.exp(-x)) ** 2'))
 _register(sigmoids.log_sigmoid, sigmoids.log_sigmoid_grad,
           formula=r"\log \sigma(x) = -\log(1 + e^{-x})",
           output_range=(-INF, 0.0), range_closed=_OPEN, monotonic=True, smooth=True,
-          zero_centred=False, self_gated=False)
+          zero_centred=False, self_gated=False,
+          torch='F.logsigmoid(x)',
+          torch_module='nn.LogSigmoid()',
+          exact=('-mp.log1p(mp.exp(-x))',
+                 '1 / (1 + mp.exp(x))'))
 _register(sigmoids.tanh, sigmoids.tanh_grad,
           formula=r"\tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
           output_range=(-1.0, 1.0), range_closed=_OPEN, monotonic=True, smooth=True,
-          zero_centred=True, self_gated=False)
+          zero_centred=True, self_gated=False,
+          torch='torch.tanh(x)',
+          torch_module='nn.Tanh()',
+          exact=('mp.tanh(x)',
+                 'mp.sech(x) ** 2'))
 _register(sigmoids.hard_tanh, sigmoids.hard_tanh_grad,
           formula=r"\min(\max(x, \mathrm{min\_val}), \mathrm{max\_val})",
           output_range=(-1.0, 1.0), range_closed=(True, True), monotonic=True, smooth=False,
-          zero_centred=True, self_gated=False, kinks=(-1.0, 1.0))
+          zero_centred=True, self_gated=False, kinks=(-1.0, 1.0),
+          torch='F.hardtanh(x, min_val, max_val)',
+          torch_module='nn.Hardtanh(min_val, max_val)',
+          exact=('min(max(x, min_val), max_val)',
+                 '1 if min_val < x < max_val else 0'))
 _register(sigmoids.hard_sigmoid, sigmoids.hard_sigmoid_grad,
           formula=r"\frac{\mathrm{relu6}(x + 3)}{6}",
           output_range=(0.0, 1.0), range_closed=(True, True), monotonic=True, smooth=False,
           zero_centred=False, self_gated=False, kinks=(-3.0, 3.0),
-          citation="Howard et al., arXiv:1905.02244")
+          citation="Howard et al., arXiv:1905.02244",
+          torch='F.hardsigmoid(x)',
+          torch_module='nn.Hardsigmoid()',
+          exact=('min(max(x + 3, 0), 6) / mp.mpf(6)',
+                 '1 / mp.mpf(6) if -3 < x < 3 else 0'))
 _register(gates.hard_swish, gates.hard_swish_grad,
           formula=r"x \cdot \frac{\mathrm{relu6}(x + 3)}{6}",
           output_range=(-0.375, INF), range_closed=_LOW_ONLY, monotonic=False, smooth=False,
           zero_centred=False, self_gated=True, kinks=(-3.0, 3.0),
-          citation="Howard et al., arXiv:1905.02244")
+          citation="Howard et al., arXiv:1905.02244",
+          torch='F.hardswish(x)',
+          torch_module='nn.Hardswish()',
+          exact=('x * min(max(x + 3, 0), 6) / mp.mpf(6)',
+                 '0 if x <= -3 else (x / 3 + mp.mpf(1) / 2 if x < 3 else 1)'))
 _register(rectifiers.softplus, rectifiers.softplus_grad,
           formula=r"\frac{1}{\beta}\log(1 + e^{\beta x})",
           output_range=(0.0, INF), range_closed=_OPEN, monotonic=True, smooth=True,
-          zero_centred=False, self_gated=False)
+          zero_centred=False, self_gated=False,
+          torch='F.softplus(x, beta, threshold)',
+          torch_module='nn.Softplus(beta, threshold)',
+          exact=('x if beta * x > threshold else mp.log1p(mp.exp(beta * x)) / beta',
+                 '1 if beta * x > threshold else 1 / (1 + mp.exp(-beta * x))'),
+          checks={"beta": _POSITIVE, "threshold": {"allow_inf": True}})
 _register(sigmoids.softsign, sigmoids.softsign_grad, formula=r"\frac{x}{1 + |x|}",
           output_range=(-1.0, 1.0), range_closed=_OPEN, monotonic=True, smooth=True,
-          zero_centred=True, self_gated=False)
+          zero_centred=True, self_gated=False,
+          torch='F.softsign(x)',
+          torch_module='nn.Softsign()',
+          exact=('x / (1 + abs(x))',
+                 '1 / (1 + abs(x)) ** 2'))
 _register(gates.swish, gates.swish_grad, formula=r"x\,\sigma(\beta x)",
           output_range=(-0.27846454276107385, INF), range_closed=_LOW_ONLY, monotonic=False,
           smooth=True, zero_centred=False, self_gated=True, aliases=("silu",),
-          citation="Ramachandran, Zoph & Le, arXiv:1710.05941; Elfwing et al., arXiv:1702.03118")
+          citation="Ramachandran, Zoph & Le, arXiv:1710.05941; Elfwing et al., arXiv:1702.03118",
+          torch='F.silu(x) if beta == 1 else x * torch.sigmoid(beta * x)',
+          torch_module='nn.SiLU() if beta == 1 else None',
+          exact=('x / (1 + mp.exp(-beta * x))',
+                 '(1 + beta * x / (1 + mp.exp(beta * x))) / (1 + mp.exp(-beta * x))'),
+          checks={"beta": _POSITIVE})
 _register(gates.mish, gates.mish_grad, formula=r"x \tanh(\log(1 + e^{x}))",
           output_range=(-0.3088434130172505, INF), range_closed=_LOW_ONLY, monotonic=False,
           smooth=True, zero_centred=False, self_gated=True,
-          citation="Misra, BMVC 2020, arXiv:1908.08681")
+          citation="Misra, BMVC 2020, arXiv:1908.08681",
+          torch='F.mish(x)',
+          torch_module='nn.Mish()',
+          exact=('x * mp.tanh(mp.log1p(mp.exp(x)))',
+                 'mp.tanh(mp.log1p(mp.exp(x)))'
+                 ' + x * mp.sech(mp.log1p(mp.exp(x))) ** 2 / (1 + mp.exp(-x))'))
 _register(gates.gelu, gates.gelu_grad,
           formula=r"x\,\Phi(x) = \frac{x}{2}\left(1 + \mathrm{erf}(x/\sqrt{2})\right)",
           output_range=(-0.16997120747990369, INF), range_closed=_LOW_ONLY, monotonic=False,
           smooth=True, zero_centred=False, self_gated=True,
-          citation="Hendrycks & Gimpel, arXiv:1606.08415")
+          citation="Hendrycks & Gimpel, arXiv:1606.08415",
+          torch='F.gelu(x)',
+          torch_module='nn.GELU()',
+          exact=('x * mp.ncdf(x)',
+                 'mp.ncdf(x) + x * mp.npdf(x)'))
 _register(gates.gelu_tanh, gates.gelu_tanh_grad,
           formula=r"\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,"
                   r"(x + 0.044715 x^{3})\right)\right)",
           output_range=(-0.17004075057125406, INF), range_closed=_LOW_ONLY, monotonic=False,
           smooth=True, zero_centred=False, self_gated=True,
-          citation="Hendrycks & Gimpel, arXiv:1606.08415")
+          citation="Hendrycks & Gimpel, arXiv:1606.08415",
+          torch="F.gelu(x, approximate='tanh')",
+          torch_module="nn.GELU(approximate='tanh')",
+          exact=_GELU_TANH_EXACT)
 _register(gates.snake, gates.snake_grad, formula=r"x + \frac{\sin^{2}(a x)}{a}", output_range=_R,
           range_closed=_OPEN, monotonic=True, smooth=True, zero_centred=False, self_gated=False,
-          citation="Liu Ziyin, Hartwig & Ueda, NeurIPS 2020, arXiv:2006.08195")
+          citation="Liu Ziyin, Hartwig & Ueda, NeurIPS 2020, arXiv:2006.08195",
+          torch='x + torch.sin(a * x) ** 2 / a',
+          exact=('x + mp.sin(a * x) ** 2 / a',
+                 '1 + mp.sin(2 * a * x)'))
 _register(sigmoids.scaled_tanh, sigmoids.scaled_tanh_grad, formula=r"a \tanh(b x)",
           output_range=(-1.7159, 1.7159), range_closed=_OPEN, monotonic=True, smooth=True,
           zero_centred=True, self_gated=False,
-          citation="LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998")
+          citation="LeCun, Bottou, Orr & Müller, Efficient BackProp, 1998",
+          torch='a * torch.tanh(b * x)',
+          exact=('a * mp.tanh(b * x)',
+                 'a * b * mp.sech(b * x) ** 2'))
 
 
 def names() -> list[str]:

@@ -51,12 +51,6 @@ NUMPY_EXPRESSIONS: dict[str, str] = {
     "gelu_tanh": "0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)))",
 }
 
-_TORCH_CALLS: dict[str, str] = {
-    **{name: f"F.{name}(x)" for name in ("relu", "elu", "softplus", "mish", "gelu")},
-    "leaky_relu": "F.leaky_relu(x, 0.01)", "sigmoid": "torch.sigmoid(x)",
-    "tanh": "torch.tanh(x)", "swish": "F.silu(x)", "gelu_tanh": "F.gelu(x, approximate='tanh')",
-}
-
 DEFAULT_SIZE = 4_000_000
 DEFAULT_REPEATS = 15
 DEFAULT_WARMUP = 2
@@ -125,10 +119,20 @@ def _numpy_function(name: str) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _torch_function(name: str) -> Callable[[Any], Any]:
-    import torch
-    import torch.nn.functional as F
+    """PyTorch's version of the activation, from its registry entry, at the defaults."""
+    from course_lib.torch_ref import functional
 
-    return eval(f"lambda x: {_TORCH_CALLS[name]}", {"torch": torch, "F": F})
+    return functional(name)
+
+
+def _torch_call(name: str) -> str:
+    """The torch expression timed, with the default parameters, e.g. ``F.elu(x, alpha)``
+    with ``alpha=1``."""
+    from course_lib import activations
+
+    spec = activations.get(name)
+    values = ", ".join(f"{key}={value:g}" for key, value in spec.defaults.items())
+    return spec.torch + (f" with {values}" if values else "")
 
 
 @contextmanager
@@ -187,8 +191,10 @@ def run_activations(
     Parameters
     ----------
     size : int
-        Elements of the input array (default 4,000,000: larger than the caches, so
-        memory bandwidth matters as it does in a real network).
+        Elements of the input array (default 4,000,000: 16 MB in float32, 32 MB in
+        float64). Whether x and out fit in the last-level cache together is recorded
+        (``copy_in_cache``): where they do, every kernel, the copy included, runs at cache
+        bandwidth; ``copy_memory`` is the floor in memory.
     repeats : int
         Timed calls per function (fewer for slow ones, see :func:`time_call`).
     threads : int, optional
@@ -206,13 +212,20 @@ def run_activations(
     -------
     list of dict
         One per (activation, dtype), with ``"times"`` (:class:`Timing` as dicts, seconds)
-        for ``numpy``, ``plain``, ``fast``, ``fast_out``, ``torch`` and ``copy``, and
-        ``"ratios"`` of medians: ``numpy_over_fast``, ``plain_over_fast``,
-        ``torch_over_fast``, ``fast_out_over_copy``.
+        for ``numpy``, ``plain``, ``fast``, ``fast_out``, ``torch`` and the floors ``copy``
+        (the kernels' parallel loop copying x, same threads), ``numpy_copy`` (``np.copyto``,
+        one thread) and ``copy_memory`` (the parallel copy of arrays beyond the last-level
+        cache, scaled to ``size`` elements); ``"ratios"`` of medians: ``numpy_over_fast``,
+        ``plain_over_fast``, ``torch_over_fast``, ``fast_out_over_copy``,
+        ``fast_out_over_copy_memory``; and ``copy_bytes`` (x and out), ``copy_in_cache``
+        (whether they fit in the last-level cache together: then ``copy`` is cache
+        bandwidth; None if the cache size is unknown), ``copy_memory_elements`` and
+        ``copy_memory_bytes_over_cache``.
     """
     import torch
 
     from course_lib import kernels
+    from course_lib.bench.memory import last_level_cache_bytes, parallel_copy
 
     options = _check_options("run_activations()", {
         "size": size, "repeats": repeats, "threads": threads, "activations": activations,
@@ -225,7 +238,9 @@ def run_activations(
             x = np.random.default_rng(seed).standard_normal(options["size"]).astype(dtype)
             out = np.empty_like(x)
             x_torch = torch.from_numpy(x)
-            copy = time_call(partial(np.copyto, out, x), repeats, warmup)
+            floors = _copy_floors(x, out, repeats, warmup, last_level_cache_bytes()[0],
+                                  parallel_copy)
+            copy = floors["times"]["copy"]
             for name in options["activations"]:
                 spec = kernels.get(name)
                 times = {
@@ -234,23 +249,62 @@ def run_activations(
                     "fast": time_call(partial(spec, x), repeats, warmup),
                     "fast_out": time_call(partial(spec, x, out=out), repeats, warmup),
                     "torch": time_call(partial(_torch_function(name), x_torch), repeats, warmup),
-                    "copy": copy,
+                    **floors["times"],
                 }
                 fast = times["fast"].median
                 rows.append({
                     "activation": name,
                     "dtype": dtype,
                     "numpy_expression": NUMPY_EXPRESSIONS[name],
-                    "torch_call": _TORCH_CALLS[name],
+                    "torch_call": _torch_call(name),
                     "times": {key: asdict(value) for key, value in times.items()},
                     "ratios": {
                         "numpy_over_fast": times["numpy"].median / fast,
                         "plain_over_fast": times["plain"].median / fast,
                         "torch_over_fast": times["torch"].median / fast,
                         "fast_out_over_copy": times["fast_out"].median / copy.median,
+                        "fast_out_over_copy_memory": (times["fast_out"].median
+                                                      / times["copy_memory"].median),
                     },
+                    **floors["facts"],
                 })
     return rows
+
+
+# Arrays of the memory-bandwidth copy: twice the last-level cache each (in and out together
+# four times the cache), at most this many bytes each, and never smaller than the benchmark's.
+_MEMORY_COPY_MAX_BYTES = 128 * 2**20
+
+
+def _copy_floors(x: np.ndarray, out: np.ndarray, repeats: int, warmup: int,
+                 cache: int | None, parallel_copy: Callable[..., Any]) -> dict[str, Any]:
+    """The copies an element-wise kernel is compared with (see :mod:`course_lib.bench.memory`).
+
+    ``copy``: the kernels' parallel loop copying ``x`` (same threads, same size);
+    ``numpy_copy``: ``np.copyto`` (one thread); ``copy_memory``: the parallel copy of
+    arrays larger than the last-level cache, its time scaled to ``x.size`` elements.
+    """
+    itemsize = x.dtype.itemsize
+    wanted = 2 * cache if cache else _MEMORY_COPY_MAX_BYTES
+    n = max(x.size, min(wanted, _MEMORY_COPY_MAX_BYTES) // itemsize)
+    big, big_out = np.ones(n, dtype=x.dtype), np.empty(n, dtype=x.dtype)  # pages touched
+    memory = time_call(partial(parallel_copy, big, big_out), repeats, warmup)
+    del big, big_out
+    scale = x.size / n
+    return {
+        "times": {
+            "copy": time_call(partial(parallel_copy, x, out), repeats, warmup),
+            "numpy_copy": time_call(partial(np.copyto, out, x), repeats, warmup),
+            "copy_memory": Timing(*(v * scale for v in asdict(memory).values()
+                                    if isinstance(v, float)), repeats=memory.repeats),
+        },
+        "facts": {
+            "copy_bytes": 2 * x.nbytes,
+            "copy_in_cache": None if cache is None else 2 * x.nbytes <= cache,
+            "copy_memory_elements": int(n),
+            "copy_memory_bytes_over_cache": None if cache is None else 2 * n * itemsize / cache,
+        },
+    }
 
 
 def _conv2d_loops(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -362,6 +416,9 @@ def run(conv2d: bool = True, conv2d_batch: int | None = None, **options: Any) ->
     threads = options["threads"]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     rows = run_activations(**options)
+    from course_lib.bench.memory import last_level_cache_bytes
+
+    cache = last_level_cache_bytes()
     result: dict[str, Any] = {
         "config": {
             "size": int(options["size"]),
@@ -375,6 +432,8 @@ def run(conv2d: bool = True, conv2d_batch: int | None = None, **options: Any) ->
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset"),
             "malloc_keeps_freed_memory": False,  # main() records its mallopt here
             "load_average_at_start": load,
+            "last_level_cache_bytes": cache[0],
+            "last_level_cache_source": cache[1],
             "cores": os.cpu_count(),
         },
         "versions": {

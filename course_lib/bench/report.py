@@ -57,12 +57,16 @@ def format_table(result: dict[str, Any]) -> str:
         f"{_load(cfg)}.",
         "numpy = textbook expression; plain, fast = kernels.get(name).plain(x), "
         "kernels.get(name)(x); out= = fast with a preallocated out; torch = torch.nn.functional; "
-        "copy = np.copyto (memory floor).",
+        "copy = the kernels' parallel loop copying x (numba threads); np.copy = np.copyto "
+        "(1 thread); mem copy = copy of arrays beyond the last-level cache, per "
+        f"{cfg['size']:,} elements.",
+        _cache_line(result),
         "",
         f"{'activation':<11}{'dtype':<9}"
-        + "".join(f"{h:>10}" for h in ("numpy", "plain", "fast", "out=", "torch", "copy"))
+        + "".join(f"{h:>10}" for h in ("numpy", "plain", "fast", "out=", "torch", "copy",
+                                       "np.copy", "mem copy"))
         + "  " + "".join(f"{h:>11}" for h in ("numpy/fast", "plain/fast", "torch/fast",
-                                              "out=/copy")),
+                                              "out=/copy", "out=/mem")),
     ]
     for row in result["rows"]:
         t, r = row["times"], row["ratios"]
@@ -92,8 +96,30 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-_TIME_COLUMNS = ("numpy", "plain", "fast", "fast_out", "torch", "copy")
-_RATIO_COLUMNS = ("numpy_over_fast", "plain_over_fast", "torch_over_fast", "fast_out_over_copy")
+_TIME_COLUMNS = ("numpy", "plain", "fast", "fast_out", "torch", "copy", "numpy_copy",
+                 "copy_memory")
+_RATIO_COLUMNS = ("numpy_over_fast", "plain_over_fast", "torch_over_fast", "fast_out_over_copy",
+                  "fast_out_over_copy_memory")
+
+
+def _cache_line(result: dict[str, Any]) -> str:
+    """Where the copy floor lives: in the last-level cache or in memory."""
+    cfg = result["config"]
+    cache = cfg.get("last_level_cache_bytes")
+    if not cache:
+        return "Last-level cache size unknown: whether copy is cache or memory bandwidth is too."
+    parts = []
+    for row in result["rows"]:
+        if row["dtype"] not in [p[0] for p in parts]:
+            where = "cache" if row["copy_in_cache"] else "memory"
+            size = f"{row['copy_bytes'] / 2**20:.3g} MiB"
+            parts.append((row["dtype"], f"{row['dtype']} x and out {size}: copy is {where} "
+                          "bandwidth"))
+    over = min(row["copy_memory_bytes_over_cache"] for row in result["rows"])
+    memory = (f"mem copy in and out {over:.3g} times the cache"
+              + ("" if over >= 2 else " (capped: not beyond the cache on this machine)"))
+    return (f"Last-level cache {cache / 2**20:.0f} MiB ({cfg['last_level_cache_source']}); "
+            + "; ".join(text for _, text in parts) + f"; {memory}.")
 
 
 def _keep_freed_memory() -> bool:

@@ -1,7 +1,7 @@
 r"""Activation kernels compiled with numba, hardware-style approximations, int8 quantisation.
 
-For each of ten activations (:func:`names`) and its derivative there are two compiled
-kernels, both equal to :mod:`course_lib.activations` to a relative 1e-12 in float64 and
+For each activation of :func:`names` and its derivative there are two compiled kernels,
+both equal to :mod:`course_lib.activations` to a relative 1e-12 in float64 and
 1e-5 in float32, tails, ``±inf`` and NaN included:
 
 * :mod:`~course_lib.kernels.plain`: the readable ``@njit(parallel=True)`` loop calling
@@ -20,11 +20,10 @@ importable from here (``kernels.gelu``, ``kernels.gelu_grad``).
 
 Also here: :mod:`~course_lib.kernels.approx` (piecewise-linear tanh, hard sigmoid and hard
 swish, lookup-table sigmoid, each with its measured maximum error) and
-:mod:`~course_lib.kernels.quantize` (affine int8/uint8 quantisation). Used by
-:mod:`course_lib.bench`. numba is imported by this package only: ``import course_lib`` never
-imports it. A loop compiles on its first call for each dtype (about a second) and is cached
-on disk where the package folder or the home folder is writable; time a kernel only after
-calling it once.
+:mod:`~course_lib.kernels.quantize` (affine int8/uint8 quantisation).
+numba is imported by this package only: ``import course_lib`` never imports it. A loop
+compiles on its first call for each dtype (about a second) and is cached on disk where the
+package folder or the home folder is writable; time a kernel only after calling it once.
 
 Examples
 --------

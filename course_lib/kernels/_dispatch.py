@@ -2,8 +2,9 @@
 
 A compiled loop ``loop(x, out, *params)`` sees flat contiguous arrays only. :func:`run`
 gives it one: ``x`` is read through a flat C-contiguous view (copied only if it is not
-contiguous) and the result goes to a new array or to ``out``. :data:`PARAMETERS` lists
-each kernel's parameters, their defaults and checks, shared by the fast and plain kernels.
+contiguous) and the result goes to a new array or to ``out``. :func:`parameters` gives
+each kernel's parameters, their defaults and checks, read from the activation registry and
+shared by the fast and plain kernels.
 """
 
 from __future__ import annotations
@@ -15,25 +16,28 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib import activations
 from course_lib.validation import as_float_array, describe, real
 
 KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
-_POSITIVE = {"low": 0.0, "low_open": True}
-#: Each kernel's parameters as (name, default, keywords of ``validation.real``); the
-#: derivative ``<name>_grad`` takes the same ones.
-PARAMETERS: dict[str, tuple[tuple[str, float, dict[str, Any]], ...]] = {
-    "relu": (),
-    "leaky_relu": (("negative_slope", 0.01, {}),),
-    "elu": (("alpha", 1.0, {}),),
-    "sigmoid": (),
-    "tanh": (),
-    "softplus": (("beta", 1.0, _POSITIVE), ("threshold", 20.0, {"allow_inf": True})),
-    "swish": (("beta", 1.0, _POSITIVE),),
-    "mish": (),
-    "gelu": (),
-    "gelu_tanh": (),
-}
+def parameters(kernel: str) -> tuple[tuple[str, float, dict[str, Any]], ...]:
+    """The parameters of ``kernel`` as (name, default, keywords of ``validation.real``).
+
+    They come from the activation's registry entry (:func:`course_lib.activations.get`):
+    its defaults and checks. The derivative ``<name>_grad`` takes the same ones.
+
+    >>> parameters("softplus")
+    (('beta', 1.0, {'low': 0.0, 'low_open': True}), ('threshold', 20.0, {'allow_inf': True}))
+    """
+    spec = activations.get(kernel)
+    return tuple((key, default, dict(spec.checks.get(key, {})))
+                 for key, default in spec.defaults.items())
+
+
+def default(kernel: str, parameter: str) -> float:
+    """The registry's default of one parameter, for the kernels' signatures."""
+    return activations.get(kernel).defaults[parameter]
 
 
 def kernel_input(x: ArrayLike, where: str) -> np.ndarray:
@@ -49,9 +53,9 @@ def kernel_input(x: ArrayLike, where: str) -> np.ndarray:
 
 
 def check_parameters(kernel: str, where: str, values: dict[str, Any]) -> tuple[float, ...]:
-    """The parameters of ``kernel`` (see :data:`PARAMETERS`), checked, in order."""
+    """The parameters of ``kernel`` (see :func:`parameters`), checked, in order."""
     return tuple(real(values[name], name, where=where, **checks)
-                 for name, _, checks in PARAMETERS[kernel])
+                 for name, _, checks in parameters(kernel))
 
 
 def _check_out(out: Any, arr: np.ndarray, where: str) -> None:
@@ -107,7 +111,7 @@ def plain_kernel(loop: Callable[..., None]) -> Callable[..., np.ndarray]:
     signature = inspect.Signature(
         [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
         + [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
-           for p, default, _ in PARAMETERS[kernel]]
+           for p, default, _ in parameters(kernel)]
         + [inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None)]
     )
 

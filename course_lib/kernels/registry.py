@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib import activations
 from course_lib.kernels import fast, plain
-from course_lib.kernels._dispatch import PARAMETERS
+from course_lib.kernels._dispatch import parameters
 from course_lib.validation import choice
 
 __all__ = ["KernelSpec", "get", "names"]
@@ -77,10 +78,12 @@ _SPECS: dict[str, KernelSpec] = {
         derivative=getattr(fast, name + "_grad"),
         plain=getattr(plain, name),
         plain_derivative=getattr(plain, name + "_grad"),
-        parameters=MappingProxyType({p: default for p, default, _ in PARAMETERS[name]}),
+        parameters=MappingProxyType({p: default for p, default, _ in parameters(name)}),
         aliases=_ALIASES.get(name, ()),
     )
-    for name in PARAMETERS
+    # every registered activation that has a fast kernel, in registry order
+    for name in activations.names()
+    if name in fast.__all__
 }
 _LOOKUP = {**_SPECS, **{alias: spec for spec in _SPECS.values() for alias in spec.aliases}}
 

@@ -4,7 +4,8 @@ One module per kind, every public name re-exported here
 (``from course_lib.layers import Linear``):
 
 * :mod:`~course_lib.layers.core` -- :class:`Layer`, :class:`Linear`, :class:`Activation`,
-  :class:`Sequential`, :func:`mlp`, :func:`init_weight`;
+  :class:`Sequential`, :func:`init_weight`;
+* :mod:`~course_lib.layers.perceptron` -- :func:`mlp`;
 * :mod:`~course_lib.layers.conv` -- :class:`Conv2d`, :class:`MaxPool2d`, :class:`Flatten`;
 * :mod:`~course_lib.layers.norm` -- :class:`BatchNorm1d`;
 * :mod:`~course_lib.layers.adaptive` -- :class:`PReLU`, :class:`AdaptiveSwish`;
@@ -30,6 +31,18 @@ Parameters are plain float64 arrays in ``params``; optimisers update them in pla
 load weights (for instance copied from PyTorch), write into them:
 ``layer.params["W"][...] = w``.
 
+Parameter names follow one rule: **a parameter is named after its symbol in the layer's
+formula**, the formula the notebooks write, not after PyTorch's attribute. So a weight
+matrix is ``W`` (``Wx``, ``Wh``, ``Wq``: W and what it multiplies; a suffix names the gate,
+``Wxz``, ``bz``), a bias ``b``, batch normalisation's scale and shift ``gamma`` and
+``beta``, and an activation's trainable parameter keeps the activation's own parameter name
+(``weight`` of :func:`~course_lib.activations.prelu`, ``alpha`` and ``beta`` of adaptive
+swish). The reason is the convention, not taste: :class:`Linear` computes
+:math:`h = xW + b` with ``W`` of shape (in, out), the transpose of PyTorch's ``weight``, so
+calling it ``weight`` would suggest the wrong layout. :data:`TORCH_PARAMETER_NAMES` is the
+one table from these names to PyTorch's (``course_lib.torch_ref.from_layers`` copies
+weights with it); ``tests/test_layer_conventions.py`` checks the rule for every layer.
+
 Examples
 --------
 >>> import numpy as np
@@ -37,8 +50,6 @@ Examples
 >>> model = Sequential(Linear(2, 3, rng=0), Activation("tanh"), Linear(3, 1, rng=1))
 >>> model.forward(np.zeros((4, 2))).shape
 (4, 1)
-
-Used by notebooks 01, 03, 04 and 05.
 """
 
 from course_lib.layers.adaptive import AdaptiveSwish, PReLU
@@ -51,14 +62,27 @@ from course_lib.layers.core import (
     Linear,
     Sequential,
     init_weight,
-    mlp,
 )
 from course_lib.layers.gated import GLU, GaussianGLU, SwiGLU
 from course_lib.layers.norm import BatchNorm1d
+from course_lib.layers.perceptron import mlp
 from course_lib.layers.recurrent import RNN, GatedRNN
+
+#: Each layer's parameters under PyTorch's names:
+#: ``{layer class name: {course name: (torch attribute, transposed)}}``, for the layers
+#: whose PyTorch module holds the same numbers. ``transposed``: PyTorch stores the matrix
+#: transposed (``nn.Linear.weight`` is (out, in); ``Linear``'s ``W`` is (in, out)).
+TORCH_PARAMETER_NAMES: dict[str, dict[str, tuple[str, bool]]] = {
+    "Linear": {"W": ("weight", True), "b": ("bias", False)},
+    "Conv2d": {"W": ("weight", False), "b": ("bias", False)},
+    "BatchNorm1d": {"gamma": ("weight", False), "beta": ("bias", False)},
+    "PReLU": {"weight": ("weight", False)},
+    "AdaptiveSwish": {"alpha": ("alpha", False), "beta": ("beta", False)},
+}
 
 __all__ = [
     "GLU",
+    "TORCH_PARAMETER_NAMES",
     "RNN",
     "WEIGHT_INITS",
     "Activation",

@@ -1,11 +1,10 @@
-r"""The layer contract, the dense layer, activation layers, the container and ``mlp``.
+r"""The layer contract, the dense layer, activation layers and the container.
 
 * :class:`Layer` -- base class: ``params``/``grads`` dicts with the same keys, a cache,
   train/eval mode, ``zero_grad``;
 * :class:`Linear` -- :math:`y = xW + b`;
 * :class:`Activation` -- any registered activation of :mod:`course_lib.activations`;
 * :class:`Sequential` -- layers one after another;
-* :func:`mlp` -- a multilayer perceptron in one call;
 * :func:`init_weight` -- He, Xavier/Glorot or LeCun initialisation (``weight_init=``).
 
 Every layer's ``forward(x)`` returns one array and keeps what ``backward`` needs;
@@ -15,17 +14,14 @@ dtype); integers are promoted to float64.
 
 Examples
 --------
->>> model = mlp([4, 8, 3], "relu", rng=0)
+>>> model = Sequential(Linear(4, 8, rng=0), Activation("relu"), Linear(8, 3, rng=1))
 >>> model.forward(np.ones((5, 4))).shape, model.backward(np.ones((5, 3))).shape
 ((5, 3), (5, 4))
-
-Used by notebooks 01, 03, 04 and 05.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -49,7 +45,6 @@ __all__ = [
     "Linear",
     "Sequential",
     "init_weight",
-    "mlp",
 ]
 
 #: Names accepted by the ``weight_init=`` argument of the layers with weights.
@@ -324,6 +319,14 @@ class Activation(Layer):
 # ------------------------------------------------------------------------------------------
 # Container and builder
 # ------------------------------------------------------------------------------------------
+def _with_sublayers(layer: Layer) -> list[Layer]:
+    """``layer`` and, for a container, every layer inside it (their caches and gradients)."""
+    inner = getattr(layer, "layers", None)
+    if not isinstance(inner, list):
+        return [layer]
+    return [layer, *(lay for sub in inner for lay in _with_sublayers(sub))]
+
+
 class Sequential(Layer):
     """Layers applied one after another; backward runs them in reverse.
 
@@ -331,6 +334,11 @@ class Sequential(Layer):
     whose values are the layers' own arrays, so an optimiser that updates
     ``model.params[key]`` in place updates the layer. The dicts are rebuilt on every
     access: assigning a new array to a key does nothing; write into the array instead.
+
+    Weight sharing: the same layer object may appear more than once (``Sequential(l, l)``),
+    as in PyTorch. Each use keeps its own cache, ``backward`` sums the layer's parameter
+    gradients over its uses, and ``params``/``grads`` list a shared layer once, under its
+    first index, so an optimiser updates it once per step.
 
     Shape
     -----
@@ -360,28 +368,61 @@ class Sequential(Layer):
                 )
         self.layers: list[Layer] = list(layers)
 
+    def _first_uses(self) -> Iterator[tuple[int, Layer]]:
+        """(index, layer) for the first use of each distinct layer object."""
+        seen: set[int] = set()
+        for i, layer in enumerate(self.layers):
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                yield i, layer
+
     @property
     def params(self) -> dict[str, np.ndarray]:  # type: ignore[override]
-        return {f"{i}.{k}": v for i, lay in enumerate(self.layers) for k, v in lay.params.items()}
+        return {f"{i}.{k}": v for i, lay in self._first_uses() for k, v in lay.params.items()}
 
     @property
     def grads(self) -> dict[str, np.ndarray]:  # type: ignore[override]
-        return {f"{i}.{k}": v for i, lay in enumerate(self.layers) for k, v in lay.grads.items()}
+        return {f"{i}.{k}": v for i, lay in self._first_uses() for k, v in lay.grads.items()}
+
+    def _shared(self) -> set[int]:
+        counts: dict[int, int] = {}
+        for layer in self.layers:
+            counts[id(layer)] = counts.get(id(layer), 0) + 1
+        return {key for key, count in counts.items() if count > 1}
 
     def forward(self, x: ArrayLike) -> np.ndarray:
-        """Run every layer's forward in order."""
+        """Run every layer's forward in order (a shared layer's cache is kept per use)."""
+        shared = self._shared()
         out: Any = x
+        uses: list[list[tuple[Layer, Any]] | None] = []
         for layer in self.layers:
             out = layer.forward(out)
-        self._cache = True
+            uses.append([(lay, lay._cache) for lay in _with_sublayers(layer)]
+                        if id(layer) in shared else None)
+        self._cache = uses
         return out
 
     def backward(self, dout: ArrayLike) -> np.ndarray:
-        """Run every layer's backward in reverse order and return dx."""
-        self._require_cache()
+        """Run every layer's backward in reverse order and return dx.
+
+        A shared layer runs backward once per use, from that use's cache; its gradients
+        are the sum over the uses.
+        """
+        uses = self._require_cache()
+        totals: dict[int, dict[str, np.ndarray]] = {}
         grad: Any = dout
-        for layer in reversed(self.layers):
+        for layer, saved in zip(reversed(self.layers), reversed(uses), strict=True):
+            if saved is None:
+                grad = layer.backward(grad)
+                continue
+            for lay, cache in saved:
+                lay._cache = cache
             grad = layer.backward(grad)
+            for lay, _ in saved:
+                total = totals.setdefault(id(lay), {})
+                for key, value in lay.grads.items():
+                    total[key] = total[key] + value if key in total else value.copy()
+                lay.grads.update(total)
         return grad
 
     def train(self, mode: bool = True) -> Sequential:
@@ -406,91 +447,3 @@ class Sequential(Layer):
     def __repr__(self) -> str:
         inner = "".join(f"\n  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential({inner}\n)"
-
-
-def mlp(
-    sizes: Sequence[int],
-    activation: str | None = "relu",
-    *,
-    weight_init: str = "he",
-    batchnorm: bool = False,
-    rng: np.random.Generator | int | None = None,
-    **activation_params: float,
-) -> Sequential:
-    r"""A multilayer perceptron: linear layers with an activation between consecutive ones.
-
-    ``mlp([d_0, d_1, ..., d_L], f)`` has L :class:`Linear` layers and an :class:`Activation`
-    after every one but the last, which returns raw scores (logits) for a loss:
-
-    .. math::
-
-        h_0 = x, \qquad h_l = f(h_{l-1} W_l + b_l) \ \ (l = 1, \dots, L-1), \qquad
-        y = h_{L-1} W_L + b_L .
-
-    With ``batchnorm=True`` every hidden layer is ``Linear -> BatchNorm1d -> f``. With
-    ``activation=None`` nothing sits between the linear layers: the stack is one linear map.
-
-    Parameters
-    ----------
-    sizes : sequence of int
-        ``[in_features, hidden_1, ..., out_features]``, at least two positive sizes.
-    activation : str or None, default "relu"
-        A registered name (:func:`course_lib.activations.names`), or None.
-    weight_init : {"he", "xavier", "lecun"}, default "he"
-        Initialisation of every weight matrix (:func:`init_weight`); biases start at 0.
-    batchnorm : bool, default False
-        Put a :class:`~course_lib.layers.BatchNorm1d` before every hidden activation.
-    rng : int or numpy.random.Generator, optional
-        One generator draws all weights, layer after layer from the input side: the same
-        seed gives the same weights as ``Linear(d_0, d_1, rng=g)``, ``Linear(d_1, d_2,
-        rng=g)``, ... with ``g = np.random.default_rng(seed)``.
-    **activation_params
-        Fixed parameters of the activation, e.g. ``negative_slope=0.1``.
-
-    Returns
-    -------
-    Sequential
-        ``Linear, [BatchNorm1d,] Activation, ..., Linear``.
-
-    Shape
-    -----
-    x (N, sizes[0]) -> y (N, sizes[-1]).
-
-    Examples
-    --------
-    >>> model = mlp([4, 8, 8, 3], "tanh", weight_init="xavier", rng=0)
-    >>> [type(layer).__name__ for layer in model]
-    ['Linear', 'Activation', 'Linear', 'Activation', 'Linear']
-    >>> len(mlp([2, 16, 16, 2], activation=None))
-    3
-    """
-    from course_lib.layers.norm import BatchNorm1d  # norm imports this module
-
-    where = "mlp()"
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
-        raise TypeError(f"{where}: sizes must be a sequence of integers; got {describe(sizes)}")
-    if len(sizes) < 2:
-        raise ValueError(
-            f"{where}: sizes must hold at least two sizes, [in_features, ..., out_features]; "
-            f"got {list(sizes)}"
-        )
-    sizes = [integer(size, f"sizes[{i}]", where=where, minimum=1) for i, size in enumerate(sizes)]
-    weight_init = _check_weight_init(weight_init, where)
-    if activation is None and activation_params:
-        raise TypeError(
-            f"{where}: activation parameters {sorted(activation_params)} given without an "
-            "activation"
-        )
-    if activation is not None:
-        Activation(activation, **activation_params)  # a bad name or parameter fails now
-    generator = make_rng(rng, where=where)
-    layers: list[Layer] = []
-    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        layers.append(Linear(fan_in, fan_out, weight_init=weight_init, rng=generator))
-        if i == len(sizes) - 2:
-            break
-        if batchnorm:
-            layers.append(BatchNorm1d(fan_out))
-        if activation is not None:
-            layers.append(Activation(activation, **activation_params))
-    return Sequential(*layers)

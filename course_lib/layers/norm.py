@@ -10,8 +10,6 @@ Examples
 >>> np.round(bn.forward(np.array([[1.0, 2.0], [3.0, 6.0]])), 4)
 array([[-1., -1.],
        [ 1.,  1.]])
-
-Used by notebook 05.
 """
 
 from __future__ import annotations

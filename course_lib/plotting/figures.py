@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from course_lib.plotting.style import COURSE_COLORS
+from course_lib.validation import as_float_array, integer
 
 __all__ = [
     "plot_activations",
@@ -59,10 +60,15 @@ def _as_list(names_or_specs: str | Any | Iterable[Any]) -> list[Any]:
     return items
 
 
-def _grid_x(x: ArrayLike | None) -> np.ndarray:
+def _floats(x: ArrayLike, name: str, where: str) -> np.ndarray:
+    """``x`` as a float64 array, or a clear ``TypeError`` (via :mod:`course_lib.validation`)."""
+    return as_float_array(x, name, where=where).astype(np.float64, copy=False)
+
+
+def _grid_x(x: ArrayLike | None, where: str) -> np.ndarray:
     if x is None:
         return np.linspace(-5.0, 5.0, 1001)
-    arr = np.asarray(x, dtype=np.float64)
+    arr = _floats(x, "x", where)
     if arr.ndim != 1 or arr.size < 2:
         raise ValueError(f"x must be a 1-D array of at least 2 points, got shape {arr.shape}")
     return arr
@@ -103,7 +109,7 @@ def plot_activations(
     >>> ax = plot_activations(["relu", "sigmoid", "tanh"])
     """
     specs = _as_list(names_or_specs)
-    xs = _grid_x(x)
+    xs = _grid_x(x, "plot_activations()")
     params = params or {}
     if ax is None:
         _, ax = plt.subplots()
@@ -175,12 +181,12 @@ def plot_function_and_derivative(
     --------
     >>> fig = plot_function_and_derivative(["relu", "leaky_relu", "elu"])
     """
+    where = "plot_function_and_derivative()"
+    ncols = integer(ncols, "ncols", where=where, minimum=1)
     specs = _as_list(names_or_specs)
-    xs = _grid_x(x)
+    xs = _grid_x(x, where)
     params = params or {}
-    if int(ncols) < 1:
-        raise ValueError(f"ncols must be >= 1, got {ncols}")
-    ncols = min(int(ncols), len(specs))
+    ncols = min(ncols, len(specs))
     nrows = -(-len(specs) // ncols)
     fig, axes = plt.subplots(
         nrows,
@@ -275,10 +281,10 @@ def plot_curves(
     if ax is None:
         _, ax = plt.subplots()
     for label, values in curves.items():
-        y = np.asarray(values, dtype=np.float64)
+        y = _floats(values, f"curve {label!r}", "plot_curves()")
         if y.ndim != 1:
             raise ValueError(f"curve {label!r} must be 1-D, got shape {y.shape}")
-        xs = np.arange(1, y.size + 1) if x is None else np.asarray(x, dtype=np.float64)
+        xs = np.arange(1, y.size + 1) if x is None else _floats(x, "x", "plot_curves()")
         if xs.shape != y.shape:
             raise ValueError(f"x has shape {xs.shape} but curve {label!r} has shape {y.shape}")
         ax.plot(xs, y, label=str(label))
@@ -318,7 +324,8 @@ def plot_histograms(
     """
     if not samples:
         raise ValueError("samples is empty; give at least one labelled sample")
-    arrays = {k: np.asarray(v, dtype=np.float64).ravel() for k, v in samples.items()}
+    arrays = {k: _floats(v, f"sample {k!r}", "plot_histograms()").ravel()
+              for k, v in samples.items()}
     if value_range is None:
         finite = np.concatenate([a[np.isfinite(a)] for a in arrays.values()])
         if finite.size == 0:
@@ -371,7 +378,7 @@ def plot_heatmap(
     -------
     Axes
     """
-    m = np.asarray(matrix, dtype=np.float64)
+    m = _floats(matrix, "matrix", "plot_heatmap()")
     if m.ndim != 2:
         raise ValueError(f"matrix must be 2-D, got shape {m.shape}")
     ticks = (("xticklabels", xticklabels, m.shape[1]), ("yticklabels", yticklabels, m.shape[0]))
@@ -430,7 +437,7 @@ def plot_decision_boundary(
     -------
     Axes
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = _floats(X, "X", "plot_decision_boundary()")
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {X.shape}")
