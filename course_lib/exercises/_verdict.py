@@ -51,6 +51,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from course_lib.exercises._format import layout
+from course_lib.exercises._records import stuck_text
 
 __all__ = [
     "CORRECT_STATUS",
@@ -139,8 +140,6 @@ def make_verdict(name: str, status: str, finding: str, *, case: str | None = Non
     if hint:
         parts.append(f"Hint: {_sentence(hint)}")
     if status == WRONG_STATUS and stuck:
-        from course_lib.exercises.help import stuck_text  # help imports this module
-
         pointer = stuck_text(name)
         if pointer:
             parts.append(pointer)
@@ -188,8 +187,6 @@ def verdict_from_line(name: str, line: str, *, case: str | None = None) -> Verdi
     finding = finding.split(" Stuck? ")[0]
     hint = rest.split(" Stuck? ")[0]
     if status == WRONG_STATUS and " Stuck? " not in text:
-        from course_lib.exercises.help import stuck_text
-
         pointer = stuck_text(name)
         text = f"{text} {pointer}" if pointer else text
     return Verdict(name, status, finding.strip(), case, hint.strip(), layout(text))

@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 
 from course_lib.exercises._format import FEEDBACK
+from course_lib.exercises._records import _HINTS_SEEN, _REGISTRY, stuck_text
+from course_lib.exercises._verdict import NOT_IMPLEMENTED_STATUS, Verdict, report, verdict_from_line
 from course_lib.validation import choice
 
 __all__ = [
@@ -85,8 +87,6 @@ class Exercise:
         self.checker(*args)
 
 
-_REGISTRY: dict[str, Exercise] = {}
-_HINTS_SEEN: dict[str, int] = {}
 
 
 def register(
@@ -198,17 +198,6 @@ def show_expected(show: bool = True) -> None:
     FEEDBACK["show_expected"] = show
 
 
-def stuck_text(name: str) -> str:
-    """The pointer a wrong verdict ends with: the next hint, or the solution after the last."""
-    record = _REGISTRY.get(name)
-    if record is None:
-        return ""
-    seen = _HINTS_SEEN.get(name, 0)
-    if seen >= len(record.hints):
-        return f"Stuck? solution('{name}')"
-    return f"Stuck? hint('{name}', {seen + 1})"
-
-
 def solution(name: str) -> None:
     """Print the reference solution of ``name`` (its source code, or a question's answer).
 
@@ -256,7 +245,6 @@ def question(
         raise ValueError(f"question({name!r}): a numeric question needs rtol")
 
     def check(learner_answer: Any = None) -> None:
-        from course_lib.exercises._verdict import report, verdict_from_line
 
         if options is not None and (learner_answer is None or learner_answer is Ellipsis):
             report(_options_verdict(name, options))
@@ -278,7 +266,6 @@ def _options_verdict(name: str, options: Mapping[str, str]) -> Any:
     The registry is the one source of the options' text: the notebook shows them through
     this verdict, not in its own prose.
     """
-    from course_lib.exercises._verdict import NOT_IMPLEMENTED_STATUS, Verdict
 
     letters = ", ".join(f'"{k}"' for k in options)
     head = (f"{name}: not answered yet - put your prediction ({letters}) in the cell, then "
