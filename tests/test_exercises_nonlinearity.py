@@ -21,7 +21,7 @@ from exercise_helpers import (
 
 from course_lib import activations
 from course_lib.data import make_xor
-from course_lib.exercises import nonlinearity
+from course_lib.exercises import nonlinearity, two_layer_network
 from course_lib.layers import Activation, Linear, Sequential
 from course_lib.losses import accuracy
 
@@ -764,7 +764,7 @@ def test_the_two_layer_reference_on_every_case_agrees_with_torch():
         *arrays, activation = case.args
         X, W1, b1, W2, b2 = (torch.from_numpy(_plain(a).astype(np.float64)) for a in arrays)
         want = torch_of[activation](X @ W1 + b1) @ W2 + b2
-        got = nonlinearity._two_layer_reference(*case.args)
+        got = two_layer_network._two_layer_reference(*case.args)
         rtol = 1e-12 if got.dtype == np.float64 else 1e-6
         np.testing.assert_allclose(got, want.numpy(), rtol=rtol, atol=rtol)
 
