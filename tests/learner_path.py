@@ -236,8 +236,14 @@ def spy(reference):
 
 
 def notebooks_with_use() -> list[Path]:
-    return [p for p in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-            if re.search(r"\buse\(\"", p.read_text(encoding="utf-8"))]
+    """The course notebooks with at least one ``use("name", ...)`` call in a code cell."""
+    found = []
+    for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        if re.search(r"\buse\(\s*[\"']", sources):
+            found.append(path)
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

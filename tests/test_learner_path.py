@@ -65,3 +65,12 @@ def test_a_notebook_without_use_is_refused():
     nb.cells = nb.cells[:3]
     with pytest.raises(LookupError, match="calls use"):
         substitute(nb)
+
+
+#: The notebooks whose main experiment runs on the learner's implementation.
+ARC = ("01", "03", "04", "05", "06", "07", "09", "10", "11", "12", "14")
+
+
+def test_the_arc_notebooks_run_an_experiment_on_the_learners_code():
+    found = {name[:2] for name in NOTEBOOKS}
+    assert sorted(set(ARC) - found) == []
