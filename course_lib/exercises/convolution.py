@@ -9,6 +9,9 @@ r"""Exercises on convolution layers: im2col, output sizes and max pooling.
 * :data:`check_slowest_cnn_activation` - the predict-then-run question of the CNN
   experiment.
 
+The backward pass of the same convolution is the exercise of
+:mod:`course_lib.exercises.convolution_backward`.
+
 The reference solutions ``<exercise>_solution`` are written to be read; the tests compare
 them with :mod:`course_lib.layers` and ``torch.nn.functional``.
 
