@@ -10,8 +10,8 @@ from exercise_helpers import judged, modifies_input, rejects, stub, verdict
 from exercise_mutations import ARRAY_KINDS, wrong_answers
 from numpy.lib.stride_tricks import sliding_window_view
 
-from course_lib.exercises import last_verdict, use
 from course_lib.exercises import convolution_backward as cb
+from course_lib.exercises import last_verdict, use
 from course_lib.layers import Conv2d
 
 solution = cb.conv2d_backward_im2col_solution
@@ -160,12 +160,12 @@ def assigns_instead_of_adding(dout, x, weight, padding=0, stride=1):
     for i in range(k):
         for j in range(k):
             dxp[:, :, i:i + s * h_out:s, j:j + s * w_out:s] = dcols[:, :, i, j]  # = not +=
-    return (dxp[:, :, p:p + h, p:p + w],) + solution(dout, x, weight, padding, stride)[1:]
+    return (dxp[:, :, p:p + h, p:p + w], *solution(dout, x, weight, padding, stride)[1:])
 
 
 def flipped_kernel_in_dx(dout, x, weight, padding=0, stride=1):
     dx = solution(dout, x, weight[:, :, ::-1, ::-1], padding, stride)[0]
-    return (dx,) + solution(dout, x, weight, padding, stride)[1:]
+    return (dx, *solution(dout, x, weight, padding, stride)[1:])
 
 
 def kernel_axes_first_in_dcols(dout, x, weight, padding=0, stride=1):
@@ -173,7 +173,7 @@ def kernel_axes_first_in_dcols(dout, x, weight, padding=0, stride=1):
     f, c, k, _ = weight.shape
     w_kkc = weight.transpose(0, 2, 3, 1).reshape(f, c, k, k)
     dx = solution(dout, x, w_kkc, padding, stride)[0]
-    return (dx,) + solution(dout, x, weight, padding, stride)[1:]
+    return (dx, *solution(dout, x, weight, padding, stride)[1:])
 
 
 @pytest.mark.parametrize(
