@@ -21,7 +21,7 @@ from exercise_helpers import (
 
 from course_lib import activations
 from course_lib.data import make_xor
-from course_lib.exercises import nonlinearity
+from course_lib.exercises import nonlinearity, two_layer_network
 from course_lib.layers import Activation, Linear, Sequential
 from course_lib.losses import accuracy
 
@@ -764,7 +764,7 @@ def test_the_two_layer_reference_on_every_case_agrees_with_torch():
         *arrays, activation = case.args
         X, W1, b1, W2, b2 = (torch.from_numpy(_plain(a).astype(np.float64)) for a in arrays)
         want = torch_of[activation](X @ W1 + b1) @ W2 + b2
-        got = nonlinearity._two_layer_reference(*case.args)
+        got = two_layer_network._two_layer_reference(*case.args)
         rtol = 1e-12 if got.dtype == np.float64 else 1e-6
         np.testing.assert_allclose(got, want.numpy(), rtol=rtol, atol=rtol)
 
@@ -776,3 +776,28 @@ def test_the_accuracy_reference_on_every_case_agrees_with_a_loop_over_rows():
                     for row, label in zip(scores.tolist(), y.tolist(), strict=True))
         got = nonlinearity.classification_accuracy_solution(scores, y)
         assert type(got) is float and got == right / len(y)
+
+
+def test_use_returns_the_two_layer_references_as_drop_ins_for_notebook_01(capsys):
+    """Notebook 01's experiment calls what use() returns with the stubs' signatures."""
+    from course_lib.exercises import use
+
+    def two_layer_forward(X, W1, b1, W2, b2, activation):
+        raise NotImplementedError
+
+    def classification_accuracy(scores, y):
+        return 0.5  # wrong
+
+    forward = use("two_layer_forward", two_layer_forward)
+    accuracy_of = use("classification_accuracy", classification_accuracy)
+    lines = capsys.readouterr().out.splitlines()
+    assert forward is two_layer_network.two_layer_forward_solution
+    assert accuracy_of is two_layer_network.classification_accuracy_solution
+    assert "not implemented yet" in lines[0] and "not passing its checks yet" in lines[1]
+    rng = np.random.default_rng(3)
+    model = Sequential(Linear(2, 16, rng=rng), Activation("relu"), Linear(16, 2, rng=rng))
+    X, y = make_xor(50, noise=0.3, rng=0)
+    scores = forward(X, model[0].params["W"], model[0].params["b"], model[2].params["W"],
+                     model[2].params["b"], activations.get("relu"))
+    np.testing.assert_array_equal(scores, model.forward(X))
+    assert accuracy_of(scores, y) == accuracy(model.forward(X), y)

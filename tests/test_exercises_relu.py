@@ -550,3 +550,50 @@ def test_the_leaky_backward_reference_on_every_case_agrees_with_torch_autograd()
         assert got.dtype == dtype
         np.testing.assert_allclose(got, want.astype(dtype),
                                    rtol=1e-15 if dtype == np.float64 else 1.2e-7)
+
+
+def test_use_gives_the_reference_layer_a_drop_in_for_the_class_in_the_dying_relu_network(capsys):
+    """What ``use("relu_layer", ReLULayer)`` returns is called like the learner's class
+    (``Layer()``) in notebook 03's network; there it trains exactly like the library's
+    ``Activation("relu")``, itself checked against torch."""
+    from course_lib.exercises import use
+    from course_lib.layers import Linear, Sequential
+    from course_lib.losses import SoftmaxCrossEntropy
+    from course_lib.optim import SGD
+
+    class Stub:
+        def forward(self, x):
+            raise NotImplementedError
+
+        def backward(self, dout):
+            raise NotImplementedError
+
+    Layer = use("relu_layer", Stub)
+    assert "uses the reference solution" in capsys.readouterr().out
+
+    class Wrapped(Activation):
+        def __init__(self):
+            super().__init__("relu")
+            self.layer = Layer()
+
+        def forward(self, x):
+            return self.layer.forward(x)
+
+        def backward(self, dout):
+            return self.layer.backward(dout)
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 6)), rng.integers(0, 3, size=32)
+    weights = []
+    for relu_layer in (Wrapped, lambda: Activation("relu")):
+        init = np.random.default_rng(1)
+        model = Sequential(Linear(6, 8, rng=init), relu_layer(), Linear(8, 3, rng=init))
+        model[0].params["b"][...] = -0.5  # some units dead on some rows
+        for _ in range(5):
+            loss = SoftmaxCrossEntropy()
+            loss.forward(model.forward(x), y)
+            model.backward(loss.backward())
+            SGD(model, lr=0.5).step()
+        weights.append({k: v.copy() for k, v in model.params.items()})
+    for key, value in weights[0].items():
+        np.testing.assert_array_equal(value, weights[1][key])

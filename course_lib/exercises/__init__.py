@@ -10,8 +10,8 @@ topic module registers its exercises and questions with hints
 
 Topic modules (and the notebook that uses each):
 
-* ``nonlinearity`` - linear layers collapsed into one, tanh from the sigmoid, a two-layer
-  forward pass, accuracy, XOR solved by hand (01)
+* ``nonlinearity`` - linear layers collapsed into one, tanh from the sigmoid (01)
+* ``two_layer_network`` - a two-layer forward pass, accuracy, XOR solved by hand (01)
 * ``formulas`` - leaky ReLU for any slope, central differences, ELU and its derivative (02)
 * ``relu`` - a whole ReLU layer with its cache, the leaky-ReLU backward pass (03)
 * ``sigmoid`` - the sigmoid and its derivative, log-sigmoid (04)

@@ -200,6 +200,11 @@ def _gradient_check_error(make_layer: Callable[[], Any]) -> float | None:
         return None
 
 
+def _shown_error(error: float) -> str:
+    """A rounding-level error as a bound (its digits depend on the machine), else its value."""
+    return "below 1e-8" if error < 1e-8 else f"{error:.1e}"
+
+
 def check_relu_layer(layer_class: Any) -> None:
     """Check the learner's ``ReLULayer`` class (pass the class itself); print the verdict.
 
@@ -218,7 +223,7 @@ def check_relu_layer(layer_class: Any) -> None:
         if error is not None:
             verdict = make_verdict(_NAME, CORRECT_STATUS, (
                 f"{verdict.finding} Gradient check of your layer on a 4x6 batch away from "
-                f"the kink: relative error {error:.1e}."))
+                f"the kink: relative error {_shown_error(error)}."))
     report(verdict)
 
 
