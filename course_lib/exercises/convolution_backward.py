@@ -5,9 +5,10 @@ r"""Exercise: the backward pass of a 2-D convolution by im2col and its transpose
   computes for ``torch.nn.functional.conv2d`` (float64) on several shapes: batch 1,
   non-square images, stride 2, padding 1 and 2, overlapping and non-overlapping windows.
 
-The forward exercise is in :mod:`course_lib.exercises.convolution`. Used by:
-07_image_classification, whose CNN trains with the learner's forward and backward once
-both pass (:func:`course_lib.exercises.use`).
+The forward exercise is in :mod:`course_lib.exercises.convolution`; notebook 07's CNN trains
+with the learner's forward and backward once both pass (:func:`course_lib.exercises.use`).
+
+Used by: 07_image_classification.
 """
 
 from __future__ import annotations
