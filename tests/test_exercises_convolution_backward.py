@@ -231,3 +231,40 @@ def test_use_returns_a_passing_candidate_and_the_reference_otherwise(capsys):
     assert "uses your implementation" in lines[0] and "not implemented yet" in lines[1]
     assert "not passing its checks yet" in lines[2]
     assert last_verdict(NAME).status == "wrong"
+
+
+# --- what use() returns is a drop-in for notebook 07's stubs ---------------------------------
+
+
+def test_the_reference_pair_trains_a_cnn_as_the_library_conv2d_does():
+    from course_lib.exercises.convolution import conv2d_forward_im2col_solution as forward
+    from course_lib.layers import Activation, Flatten, Layer, Linear, MaxPool2d, Sequential
+    from course_lib.losses import SoftmaxCrossEntropy
+    from course_lib.optim import Adam
+    from course_lib.train import fit
+
+    class FromFunctions(Layer):  # notebook 07's YourConv2d
+        def __init__(self, c, f, k, rng=None):
+            super().__init__()
+            self.params = Conv2d(c, f, k, rng=rng).params
+
+        def forward(self, x):
+            self.x = x
+            return forward(x, self.params["W"], self.params["b"], 0)
+
+        def backward(self, dout):
+            dx, self.grads["W"], self.grads["b"] = solution(dout, self.x, self.params["W"], 0)
+            return dx
+
+    rng = np.random.default_rng(3)
+    x, y = rng.random((120, 1, 8, 8)), rng.integers(0, 10, 120)
+    runs = []
+    for conv in (Conv2d, FromFunctions):
+        init = np.random.default_rng(0)
+        model = Sequential(conv(1, 4, 3, rng=init), Activation("tanh"), MaxPool2d(2), Flatten(),
+                           Linear(36, 10, rng=init))
+        history = fit(model, SoftmaxCrossEntropy(), Adam(model, lr=0.01), x, y, epochs=3,
+                      batch_size=30, rng=0, progress=False)
+        runs.append((history.loss, model[0].params["W"].copy()))
+    np.testing.assert_allclose(runs[1][0], runs[0][0], rtol=1e-10)
+    np.testing.assert_allclose(runs[1][1], runs[0][1], rtol=1e-9, atol=1e-12)
