@@ -9,6 +9,9 @@ r"""Exercises on convolution layers: im2col, output sizes and max pooling.
 * :data:`check_slowest_cnn_activation` - the predict-then-run question of the CNN
   experiment.
 
+The backward pass of the same convolution is the exercise of
+:mod:`course_lib.exercises.convolution_backward`.
+
 The reference solutions ``<exercise>_solution`` are written to be read; the tests compare
 them with :mod:`course_lib.layers` and ``torch.nn.functional``.
 
@@ -67,7 +70,7 @@ def conv2d_forward_im2col_solution(
     n, c, h, w = x.shape
     f, _, k, _ = weight.shape
     p = padding
-    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))  # zeros on every side
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))) if p else x  # zeros on every side
     h_out, w_out = h + 2 * p - k + 1, w + 2 * p - k + 1
     windows = sliding_window_view(xp, (k, k), axis=(2, 3))  # (N, C, H_out, W_out, k, k)
     # one row per output position, its C*k*k numbers in the order of weight[f].ravel()
