@@ -18,6 +18,7 @@ Topic modules (and the notebook that uses each):
 * ``batchnorm`` - batch normalisation with ReLU, forward and backward, both modes (05)
 * ``custom`` - a C¹ activation of your own, forward and backward (06)
 * ``convolution`` - a convolution by im2col, max pooling (07)
+* ``convolution_backward`` - the backward pass of a convolution by im2col and col2im (07)
 * ``gradient_flow`` - slopes of a network's activations, per layer (08)
 * ``adaptive`` - the backward pass of an adaptive swish (09)
 * ``deep`` - a stable Mish and its derivative, Snake (10)

@@ -24,7 +24,8 @@ _HINT_DTYPE = (
     "float32 in must give float32 out and integers must be promoted to float64; "
     "do not force a dtype with np.asarray(x, dtype=float) or astype."
 )
-_HINT_SHAPE = "the result must have the shape the reference gives (elementwise: the shape of x)."
+_HINT_SHAPE = "the result must have the shape the reference gives"
+_HINT_SHAPE_ELEMENTWISE = "an elementwise result has the shape of its input x."
 _HINT_NONFINITE = (
     "an intermediate result overflowed or became NaN; rewrite the formula so it stays finite."
 )
@@ -207,7 +208,12 @@ def _compare_array(expected: np.ndarray, got: Any, *, item: str, rtol: float, at
         raise _Finding(f"{item}dtype {got.dtype}, expected {expected.dtype}",
                        _dtype_hint(expected.dtype, got.dtype, integer_inputs))
     if got.shape != expected.shape:
-        raise _Finding(f"{item}shape {got.shape}, expected {expected.shape}", _HINT_SHAPE)
+        same_as_input = (elementwise_input is not None and not item
+                         and getattr(elementwise_input, "shape", None) == expected.shape)
+        raise _Finding(f"{item}shape {got.shape}, expected {expected.shape}",
+                       _HINT_SHAPE_ELEMENTWISE if same_as_input
+                       else f"{_HINT_SHAPE}{' for ' + item.rstrip(': ') if item else ''}: "
+                            f"{expected.shape}.")
     if expected.dtype.kind not in "fc":
         bad = expected != got
     else:
