@@ -16,7 +16,7 @@ from exercise_helpers import (
     wrong_between,
 )
 
-from course_lib.exercises import batchnorm
+from course_lib.exercises import batchnorm, batchnorm_eval
 from course_lib.layers import Activation, BatchNorm1d, Linear, Sequential
 
 Solution = batchnorm.batchnorm_relu_layer_solution
@@ -87,7 +87,7 @@ def test_update_running_stats_solution_matches_torch_and_keeps_inputs():
     for _ in range(5):
         x = 3.0 + 2.0 * rng.standard_normal((6, 3))
         old = (mean.copy(), var.copy())
-        new_mean, new_var = batchnorm.update_running_stats_solution(x, mean, var, momentum=0.2)
+        new_mean, new_var = batchnorm_eval.update_running_stats_solution(x, mean, var, momentum=0.2)
         np.testing.assert_array_equal(mean, old[0])
         np.testing.assert_array_equal(var, old[1])
         mean, var = new_mean, new_var
@@ -105,7 +105,7 @@ def test_fold_batchnorm_solution_equals_linear_then_eval_mode_batchnorm():
     bn.running_var[...] = [0.25, 3.0, 1e-4]
     bn.eval()
     x = rng.standard_normal((7, 5))
-    W, b = batchnorm.fold_batchnorm_solution(
+    W, b = batchnorm_eval.fold_batchnorm_solution(
         linear.params["W"], linear.params["b"], bn.params["gamma"], bn.params["beta"],
         bn.running_mean, bn.running_var, eps=1e-3)
     np.testing.assert_allclose(x @ W + b, bn.forward(linear.forward(x)), rtol=1e-12, atol=1e-12)
@@ -489,15 +489,15 @@ def running_stats_with_torch(x, running_mean, running_var, momentum=0.1):
     return bn.running_mean.numpy().astype(dtype), bn.running_var.numpy().astype(dtype)
 
 
-@pytest.mark.parametrize("candidate", [batchnorm.update_running_stats_solution,
+@pytest.mark.parametrize("candidate", [batchnorm_eval.update_running_stats_solution,
                                        running_stats_by_hand, running_stats_with_torch])
 def test_running_stats_checker_accepts_right_answers(capsys, candidate):
-    line = verdict(capsys, batchnorm.check_update_running_stats, candidate)
+    line = verdict(capsys, batchnorm_eval.check_update_running_stats, candidate)
     assert line.startswith("update_running_stats: correct - all 7 checks passed.")
 
 
 def test_running_stats_stub_is_not_implemented(capsys):
-    line = verdict(capsys, batchnorm.check_update_running_stats, stub)
+    line = verdict(capsys, batchnorm_eval.check_update_running_stats, stub)
     assert line.startswith("update_running_stats: not implemented yet - ")
 
 
@@ -531,25 +531,25 @@ def one_pass(x, running_mean, running_var, momentum=0.1):
 
 
 def forced_float64(x, running_mean, running_var, momentum=0.1):
-    return batchnorm.update_running_stats_solution(
+    return batchnorm_eval.update_running_stats_solution(
         np.asarray(x, dtype=float), np.asarray(running_mean, dtype=float),
         np.asarray(running_var, dtype=float), momentum)
 
 
 def computed_in_float32(x, running_mean, running_var, momentum=0.1):
-    new = batchnorm.update_running_stats_solution(
+    new = batchnorm_eval.update_running_stats_solution(
         np.asarray(x, np.float32), np.asarray(running_mean, np.float32),
         np.asarray(running_var, np.float32), momentum)
     return tuple(a.astype(np.result_type(running_mean, x, np.float32)) for a in new)
 
 
 def keepdims(x, running_mean, running_var, momentum=0.1):
-    new = batchnorm.update_running_stats_solution(x, running_mean, running_var, momentum)
+    new = batchnorm_eval.update_running_stats_solution(x, running_mean, running_var, momentum)
     return new[0][None, :], new[1][None, :]
 
 
 def fixed_momentum(x, running_mean, running_var, momentum=0.1):
-    return batchnorm.update_running_stats_solution(x, running_mean, running_var, 0.1)
+    return batchnorm_eval.update_running_stats_solution(x, running_mean, running_var, 0.1)
 
 
 @pytest.mark.parametrize(
@@ -570,7 +570,7 @@ def fixed_momentum(x, running_mean, running_var, momentum=0.1):
 )
 def test_running_stats_checker_rejects_typical_mistakes(capsys, candidate, expected):
     expected = (expected,) if isinstance(expected, str) else expected
-    rejects(capsys, batchnorm.check_update_running_stats, candidate, *expected)
+    rejects(capsys, batchnorm_eval.check_update_running_stats, candidate, *expected)
 
 
 # --- folding BN into the linear layer -------------------------------------------------------
@@ -586,15 +586,15 @@ def fold_with_einsum(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
     return np.einsum("ij,j->ij", W, gamma * inv), beta + gamma * (b - running_mean) * inv
 
 
-@pytest.mark.parametrize("candidate", [batchnorm.fold_batchnorm_solution, fold_with_diag,
+@pytest.mark.parametrize("candidate", [batchnorm_eval.fold_batchnorm_solution, fold_with_diag,
                                        fold_with_einsum])
 def test_fold_checker_accepts_right_answers(capsys, candidate):
-    line = verdict(capsys, batchnorm.check_fold_batchnorm, candidate)
+    line = verdict(capsys, batchnorm_eval.check_fold_batchnorm, candidate)
     assert line.startswith("fold_batchnorm: correct - all 5 checks passed.")
 
 
 def test_fold_stub_is_not_implemented(capsys):
-    assert verdict(capsys, batchnorm.check_fold_batchnorm, stub).startswith(
+    assert verdict(capsys, batchnorm_eval.check_fold_batchnorm, stub).startswith(
         "fold_batchnorm: not implemented yet - ")
 
 
@@ -609,7 +609,7 @@ def without_eps(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
 
 
 def fixed_eps(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
-    return batchnorm.fold_batchnorm_solution(W, b, gamma, beta, running_mean, running_var)
+    return batchnorm_eval.fold_batchnorm_solution(W, b, gamma, beta, running_mean, running_var)
 
 
 def without_beta(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
@@ -635,11 +635,12 @@ def scales_W_in_place(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
 
 def fold_forced_float64(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
     args = (np.asarray(a, dtype=float) for a in (W, b, gamma, beta, running_mean, running_var))
-    return batchnorm.fold_batchnorm_solution(*args, eps=eps)
+    return batchnorm_eval.fold_batchnorm_solution(*args, eps=eps)
 
 
 def transposed(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
-    W2, b2 = batchnorm.fold_batchnorm_solution(W, b, gamma, beta, running_mean, running_var, eps)
+    W2, b2 = batchnorm_eval.fold_batchnorm_solution(W, b, gamma, beta, running_mean, running_var,
+                                                    eps)
     return W2.T, b2
 
 
@@ -661,7 +662,7 @@ def transposed(W, b, gamma, beta, running_mean, running_var, eps=1e-5):
 )
 def test_fold_checker_rejects_typical_mistakes(capsys, candidate, expected):
     expected = (expected,) if isinstance(expected, str) else expected
-    rejects(capsys, batchnorm.check_fold_batchnorm, candidate, *expected)
+    rejects(capsys, batchnorm_eval.check_fold_batchnorm, candidate, *expected)
 
 
 # --- the question -----------------------------------------------------------------------------
@@ -707,7 +708,7 @@ def _dx_as_list(self, dout):
     return dx.tolist(), dgamma, dbeta
 
 
-_RUN = batchnorm.update_running_stats_solution
+_RUN = batchnorm_eval.update_running_stats_solution
 
 
 def axis_none(x, running_mean, running_var, momentum=0.1):
@@ -723,29 +724,29 @@ def axis_one(x, running_mean, running_var, momentum=0.1):
     d = x.shape[1]
     return ((1 - momentum) * running_mean + momentum * np.resize(x.mean(axis=1), d),
             (1 - momentum) * running_var + momentum * np.resize(x.var(axis=1, ddof=1), d))
-_FOLD = batchnorm.fold_batchnorm_solution
+_FOLD = batchnorm_eval.fold_batchnorm_solution
 
 EVERY_CLASS = [
     (batchnorm.check_batchnorm_relu_layer, patched(forward=_out_float16),
      "out: dtype float16, expected float64"),
     (batchnorm.check_batchnorm_relu_layer, patched(backward=_dx_as_list),
      "dx: returned a list, expected a numpy array"),
-    (batchnorm.check_update_running_stats, reduced_precision(_RUN),
+    (batchnorm_eval.check_update_running_stats, reduced_precision(_RUN),
      "running_mean: dtype float16, expected float64"),
-    (batchnorm.check_update_running_stats, as_lists(_RUN), "running_mean: returned a list"),
-    (batchnorm.check_update_running_stats, in_float32_arithmetic(_RUN),
+    (batchnorm_eval.check_update_running_stats, as_lists(_RUN), "running_mean: returned a list"),
+    (batchnorm_eval.check_update_running_stats, in_float32_arithmetic(_RUN),
      "running_mean: first difference"),
-    (batchnorm.check_update_running_stats, modifies_input(_RUN, 2),
+    (batchnorm_eval.check_update_running_stats, modifies_input(_RUN, 2),
      "modified its input running_var"),
-    (batchnorm.check_update_running_stats, axis_none,
+    (batchnorm_eval.check_update_running_stats, axis_none,
      "(the batch mean over all of x, not per feature)"),
-    (batchnorm.check_update_running_stats, axis_one,
+    (batchnorm_eval.check_update_running_stats, axis_one,
      "(the batch mean over axis 1, not over the batch axis 0)"),
-    (batchnorm.check_fold_batchnorm, reduced_precision(_FOLD),
+    (batchnorm_eval.check_fold_batchnorm, reduced_precision(_FOLD),
      "W_folded: dtype float16, expected float64"),
-    (batchnorm.check_fold_batchnorm, as_lists(_FOLD), "W_folded: returned a list"),
-    (batchnorm.check_fold_batchnorm, in_float32_arithmetic(_FOLD), "first difference"),
-    (batchnorm.check_fold_batchnorm, modifies_input(_FOLD, 4),
+    (batchnorm_eval.check_fold_batchnorm, as_lists(_FOLD), "W_folded: returned a list"),
+    (batchnorm_eval.check_fold_batchnorm, in_float32_arithmetic(_FOLD), "first difference"),
+    (batchnorm_eval.check_fold_batchnorm, modifies_input(_FOLD, 4),
      "modified its input running_mean"),
 ]
 
@@ -761,7 +762,7 @@ def test_wrong_answers_of_every_class_are_rejected_and_named(capsys, checker, ca
 
 def test_the_fold_reference_on_every_case_agrees_with_torch_linear_then_batch_norm():
     rng = np.random.default_rng(5)
-    for case in (*batchnorm.FOLD_BATCHNORM_CASES, *batchnorm.FOLD_BATCHNORM_CASES_32):
+    for case in (*batchnorm_eval.FOLD_BATCHNORM_CASES, *batchnorm_eval.FOLD_BATCHNORM_CASES_32):
         W, b, gamma, beta, mean, var = (np.asarray(a, dtype=np.float64) for a in case.args)
         eps = case.kwargs.get("eps", 1e-5)
         x = rng.normal(size=(7, W.shape[0]))
@@ -769,7 +770,7 @@ def test_the_fold_reference_on_every_case_agrees_with_torch_linear_then_batch_no
                                                        v=var, x=x).items()}
         want = torch.nn.functional.batch_norm(t["x"] @ t["W"] + t["b"], t["m"], t["v"],
                                               t["g"], t["be"], training=False, eps=eps)
-        W_f, b_f = batchnorm.fold_batchnorm_solution(*case.args, **case.kwargs)
+        W_f, b_f = batchnorm_eval.fold_batchnorm_solution(*case.args, **case.kwargs)
         rtol = 1e-12 if W_f.dtype == np.float64 else 1e-5
         np.testing.assert_allclose(x @ W_f.astype(np.float64) + b_f, want.numpy(), rtol=rtol,
                                    atol=rtol)
