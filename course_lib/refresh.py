@@ -207,14 +207,13 @@ def keep_unchanged_figures(old: Any, new: Any) -> Any:
     return new
 
 
-def execute_notebook(path: Path, timeout: int = 600, retime: bool = False) -> float:
-    """Execute the notebook at ``path`` in place; return the wall time in seconds.
-
-    Cells marked ``NBVAL_IGNORE_OUTPUT`` keep their stored outputs unless ``retime``
-    (see :func:`keep_ignored_outputs`). Raises ``nbclient.exceptions.CellExecutionError``
-    (and leaves the file untouched) when a cell raises.
+def run(nb: Any, directory: Path, timeout: int = 600) -> float:
+    """Execute the notebook object ``nb`` in place, in a fresh kernel started from this
+    Python with :func:`kernel_environment` and working directory ``directory``, as
+    ``pytest --nbval-current-env`` does; merge its streams and drop widget state. Returns
+    the wall time in seconds; raises ``nbclient.exceptions.CellExecutionError`` when a
+    cell raises.
     """
-    import nbformat
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
@@ -229,23 +228,36 @@ def execute_notebook(path: Path, timeout: int = 600, retime: bool = False) -> fl
             )
             return self.km
 
-    path = Path(path).resolve()
-    nb = markers_to_tags(nbformat.read(path, as_version=4))
-    stored = markers_to_tags(nbformat.read(path, as_version=4))
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     client = CurrentEnvClient(
         nb,
         timeout=timeout,
         record_timing=False,
         allow_errors=False,
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(directory)}},
     )
     start = time.perf_counter()
     # Kernel-process stderr (not cell output) goes to /dev/null, as under nbval.
-    client.execute(env=kernel_environment(), cwd=str(path.parent), stderr=subprocess.DEVNULL)
+    client.execute(env=kernel_environment(), cwd=str(directory), stderr=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
     merge_streams(nb)
     drop_widget_state(nb)
+    return elapsed
+
+
+def execute_notebook(path: Path, timeout: int = 600, retime: bool = False) -> float:
+    """Execute the notebook at ``path`` in place; return the wall time in seconds.
+
+    Cells marked ``NBVAL_IGNORE_OUTPUT`` keep their stored outputs unless ``retime``
+    (see :func:`keep_ignored_outputs`). Raises ``nbclient.exceptions.CellExecutionError``
+    (and leaves the file untouched) when a cell raises.
+    """
+    import nbformat
+
+    path = Path(path).resolve()
+    nb = markers_to_tags(nbformat.read(path, as_version=4))
+    stored = markers_to_tags(nbformat.read(path, as_version=4))
+    elapsed = run(nb, path.parent, timeout)
     keep_ignored_outputs(nbformat.v4.new_notebook() if retime else stored, nb)
     keep_unchanged_figures(stored, nb)
     nbformat.validate(nb)

@@ -7,8 +7,9 @@ were made with (:func:`course_lib.refresh.kernel_environment`: ``PYTHONHASHSEED=
 is set up, and restores it afterwards: the kernel inherits it, the unit tests and doctests
 running in the same process never see it.
 
-Loaded by the repository's root ``conftest.py`` (``pytest_plugins``), so it applies however
-pytest is started (``pytest``, ``python -m pytest``, one notebook or all).
+Loaded through ``-p tests.nbval_env`` in ``pyproject.toml``'s ``addopts`` (with
+``pythonpath = ["."]``), so it applies however pytest is started (``pytest``,
+``python -m pytest``, one notebook or all).
 """
 
 from __future__ import annotations

@@ -245,10 +245,35 @@ def start(names: list[str]) -> None:
 
 #: The test function whose items wait for the background resolutions.
 RESOLVE_TEST_NAME = "test_every_pin_has_a_wheel"
+#: The test function whose items wait for the learner's-path runs (tests/learner_path.py).
+LEARNER_TEST_NAME = "test_the_learners_path_gives_the_stored_outputs"
+
+_LEARNER: dict[str, Future] = {}
+_LEARNER_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learner")
+
+
+def _learner_run() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "results.json"
+        proc = subprocess.run([sys.executable, str(ROOT / "tests" / "learner_path.py"),
+                               "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, check=False)
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(f"tests/learner_path.py failed:\n{proc.stderr[-3000:]}")
+        return json.loads(out.read_text())
+
+
+def learner_results() -> dict:
+    """The results of ``tests/learner_path.py`` over every notebook that calls ``use``
+    (started in the background when collection ends; started here if it was not)."""
+    if "run" not in _LEARNER:
+        _LEARNER["run"] = _LEARNER_POOL.submit(_learner_run)
+    return _LEARNER["run"].result()
 
 
 def _is_check(item) -> bool:
-    return getattr(item, "originalname", None) in (TEST_NAME, RESOLVE_TEST_NAME)
+    return getattr(item, "originalname", None) in (TEST_NAME, RESOLVE_TEST_NAME,
+                                                   LEARNER_TEST_NAME)
 
 
 def collection_modifyitems(items: list) -> None:
@@ -271,3 +296,6 @@ def collection_finish(session) -> None:
     if combos and index_reachable():
         for combo in combos:
             resolution(*combo)
+    if any(item.originalname == LEARNER_TEST_NAME for item in checks):
+        if "run" not in _LEARNER:
+            _LEARNER["run"] = _LEARNER_POOL.submit(_learner_run)

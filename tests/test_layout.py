@@ -5,6 +5,7 @@ imports the other module first)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import course_lib
 PACKAGE = Path(course_lib.__file__).parent
 MODULES = sorted(PACKAGE.rglob("*.py"))
 MAX_LINES = 500
+NOTEBOOKS = PACKAGE.parent / "notebooks"
 
 
 def _name(path: Path) -> str:
@@ -97,3 +99,18 @@ def test_a_cycle_is_detected(monkeypatch):
                         GRAPH["course_lib.layers.core"] | {"course_lib.layers.norm"})
     assert _cycle_from("course_lib.layers.core") == [
         "course_lib.layers.core", "course_lib.layers.norm", "course_lib.layers.core"]
+
+
+USED_BY = re.compile(r"^Used by: (\d\d_[a-z0-9_]+)\.?$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_a_used_by_line_names_a_notebook_that_imports_the_module(path):
+    """'Used by: NN_name' in a module docstring stays true: the notebook exists and imports
+    the module."""
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    for notebook in USED_BY.findall(path.read_text(encoding="utf-8")):
+        nb_path = NOTEBOOKS / f"{notebook}.ipynb"
+        assert nb_path.exists(), f"{module} says it is used by {notebook}, which does not exist"
+        assert module in nb_path.read_text(encoding="utf-8"), (
+            f"{module} says it is used by {notebook}, which does not import it")

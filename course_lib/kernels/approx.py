@@ -102,8 +102,10 @@ def pwl_tanh(x: ArrayLike, *, out: np.ndarray | None = None) -> np.ndarray:
               \min\!\left(|x|,\; 0.46875 + \tfrac{|x|}{4},\; 1\right)
 
     Three segments with slopes 1, 1/4 and 0, knees at :math:`|x| = 0.625` and
-    :math:`2.125`; the offset 0.46875 minimises the maximum error, 3.4 times smaller than
-    that of hard tanh (0.238, at :math:`|x| = 1`).
+    :math:`2.125`. The offset :math:`0.46875 = 15/32` is a dyadic number (exact in binary
+    and in fixed point) next to the offset that minimises the maximum error, about 0.4671
+    (error 0.0697); its error, 0.0704, is 3.4 times smaller than that of hard tanh
+    (0.238, at :math:`|x| = 1`).
 
     Examples
     --------
