@@ -72,6 +72,34 @@ def test_gated_step_solutions_match_the_library_cell_for_one_step():
         np.testing.assert_allclose(cell.grads[k], grads[k], rtol=1e-12, atol=1e-14)
 
 
+def test_the_step_solutions_looped_over_a_sequence_are_the_library_cell_with_its_bptt():
+    """Notebook 11 trains a layer that calls the step functions once per time step (forward)
+    and from the last step to the first (BPTT), adding the parameter gradients: over a whole
+    sequence that must be GatedRNN's forward and backward."""
+    rng = np.random.default_rng(7)
+    n, t_len, d, h = 3, 6, 2, 4
+    x, dout = rng.standard_normal((n, t_len, d)), rng.standard_normal((n, t_len, h))
+    cell = GatedRNN(d, h, rng=1)
+    cell.params["bz"][...] = rng.standard_normal(h)  # a gate neither open nor closed
+    states = cell.forward(x)
+    dx_lib = cell.backward(dout)
+    hs = [np.zeros((n, h))]
+    for t in range(t_len):
+        hs.append(recurrent.gated_step_solution(x[:, t], hs[t], cell.params))
+    np.testing.assert_allclose(np.stack(hs[1:], axis=1), states, rtol=1e-12, atol=1e-14)
+    dx, dh = np.zeros_like(x), np.zeros((n, h))
+    grads = {k: np.zeros_like(v) for k, v in cell.params.items()}
+    for t in reversed(range(t_len)):
+        dx[:, t], dh, step = recurrent.gated_step_backward_solution(dout[:, t] + dh, x[:, t],
+                                                                     hs[t], cell.params)
+        for k in grads:
+            grads[k] += step[k]
+    np.testing.assert_allclose(dx, dx_lib, rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(dh, cell.dh0, rtol=1e-11, atol=1e-13)
+    for k in NAMES:
+        np.testing.assert_allclose(grads[k], cell.grads[k], rtol=1e-11, atol=1e-13)
+
+
 def test_gated_step_backward_solution_keeps_float32_and_leaves_dh_alone():
     dh, x, h_prev, params = _problem(7, dtype=np.float32)
     before = dh.copy()
