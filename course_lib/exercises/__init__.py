@@ -16,7 +16,10 @@ Topic modules (and the notebook that uses each):
 * ``relu`` - a whole ReLU layer with its cache, the leaky-ReLU backward pass (03)
 * ``sigmoid`` - the sigmoid and its derivative, log-sigmoid (04)
 * ``batchnorm`` - batch normalisation with ReLU, forward and backward, both modes (05)
-* ``custom`` - a C¹ activation of your own, forward and backward (06)
+* ``batchnorm_eval`` - running statistics the way PyTorch keeps them, folding BN into
+  the linear layer (05)
+* ``custom`` - the slide's jump and overflow (questions), a C¹ join at any point (06)
+* ``own_activation`` - your own C¹ activation, forward and backward, checked by its properties (06)
 * ``convolution`` - a convolution by im2col, max pooling (07)
 * ``convolution_backward`` - the backward pass of a convolution by im2col and col2im (07)
 * ``gradient_flow`` - slopes of a network's activations, per layer (08)
