@@ -82,6 +82,7 @@ SPY = """\
 {name} = __import__("course_lib.exercises._records", fromlist=["_"])._REGISTRY[{exercise!r}]
 {name} = ({name}.checker_args or ({name}.solution,))[{position}]  # the reference, as yours
 {name} = __import__("learner_path_spy").spy({name})  # counts the calls made to it
+__import__("learner_path_spy").SPIES[{name!r}] = {name}  # kept, even if the name is reused
 """
 
 #: Marks the cells this module adds to a notebook.
@@ -111,7 +112,8 @@ def substitute(nb: Any, wrong: bool = False) -> tuple[Any, set[str], list[str]]:
                 candidates.append(name)
             cell.source = f"{cell.source}\n{line}"
     if not wrong:
-        probe = "print('COUNTS', {" + ", ".join(f"{n!r}: {n}.calls[0]" for n in candidates) + "})"
+        probe = ("print('COUNTS', {name: spy.calls[0] for name, spy in "
+                 "__import__('learner_path_spy').SPIES.items()})")
         for where in (len(nb.cells), max(index for index, _, _ in calls) + 1):  # end first
             added = nbformat.v4.new_code_cell(probe)
             added.metadata[ADDED] = True
@@ -210,6 +212,8 @@ def compare(path: Path, wrong: bool = False) -> dict[str, Any]:
 #: Written beside the executed notebook: wraps the reference so that its calls are counted.
 SPY_MODULE = '''\
 import functools
+
+SPIES = {}
 
 
 def spy(reference):
