@@ -12,7 +12,10 @@ CPU with AVX2 has:
   generic x86-64 (``NUMBA_CPU_NAME=generic``), numpy's baseline loops (its dispatched
   SIMD targets disabled through ``NPY_DISABLE_CPU_FEATURES``);
 * ``haswell``: OpenBLAS's AVX2 kernel (``OPENBLAS_CORETYPE=Haswell``), PyTorch's AVX2
-  kernels (``ATEN_CPU_CAPABILITY=avx2``) and numpy's AVX2 loops (``X86_V3``).
+  kernels (``ATEN_CPU_CAPABILITY=avx2``) and numpy's AVX2 loops (``X86_V3``). Its nbval run
+  covers the notebooks without a ``use`` call; the learner's-path run
+  (``tests/learner_path.py``, which compares every output but the check cells) executes the
+  others in this environment.
 
 Both run with one thread (the main run uses the machine's default), which also checks
 that no stored output depends on the thread count. The checks live in
@@ -198,9 +201,15 @@ class BackgroundRun:
         self._done = threading.Event()
 
     def command(self) -> list[str]:
-        notebooks = sorted(str(p) for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+        notebooks = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+        if self.name in LEARNER_ENVIRONMENT:
+            # The learner's-path run executes the other notebooks under this environment and
+            # compares all their outputs but the check cells (tests/learner_path.py).
+            from learner_path import notebooks_with_use
+
+            notebooks = [p for p in notebooks if p not in set(notebooks_with_use())]
         return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                "--no-header", "-rf", *notebooks]
+                "--no-header", "-rf", *map(str, notebooks)]
 
     def run(self) -> None:
         env = dict(os.environ)
@@ -252,12 +261,20 @@ _LEARNER: dict[str, Future] = {}
 _LEARNER_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="learner")
 
 
+#: The environment the learner's-path run uses, where it can be forced: it then stands in
+#: for that environment's nbval run over the notebooks that call ``use`` (saving a run).
+LEARNER_ENVIRONMENT = ("haswell",)
+
+
 def _learner_run() -> dict:
+    env = dict(os.environ)
+    if unavailable_reason() is None:
+        env.update(ENVIRONMENTS[LEARNER_ENVIRONMENT[0]])
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.json"
         proc = subprocess.run([sys.executable, str(ROOT / "tests" / "learner_path.py"),
                                "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, check=False)
+                              env=env, stdin=subprocess.DEVNULL, check=False)
         if proc.returncode != 0 or not out.exists():
             raise RuntimeError(f"tests/learner_path.py failed:\n{proc.stderr[-3000:]}")
         return json.loads(out.read_text())
