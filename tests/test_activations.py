@@ -535,3 +535,13 @@ def test_range_text_is_interval_notation():
     assert act.get("sigmoid").properties.range_text() == "(0, 1)"
     assert act.get("hard_tanh").properties.range_text() == "[-1, 1]"
     assert act.get("gelu").properties.range_text() == "[-0.17, ∞)"
+
+
+def test_softsign_is_monotone_where_the_quotient_rounds_the_wrong_way():
+    """x / (1 + |x|) rounds softsign(6.0e15) above softsign(9.0e15) (found by hypothesis)."""
+    x = np.array([6004799503160661.0, 9007199254740994.0])
+    y = act.get("softsign")(x)
+    assert y[0] <= y[1]
+    big = np.sort(np.random.default_rng(0).uniform(1.0, 1e18, 100_000))
+    assert np.all(np.diff(act.get("softsign")(big)) >= 0)
+    assert np.all(np.diff(act.get("softsign")(-big[::-1])) >= 0)

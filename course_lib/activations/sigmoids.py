@@ -134,8 +134,15 @@ def scaled_tanh_grad(x: ArrayLike, a: float = 1.7159, b: float = 2.0 / 3.0) -> n
 
 @elementwise(limits=constant_limits(-1.0, 1.0))
 def softsign(x: ArrayLike) -> np.ndarray:
-    r"""Softsign, :math:`x / (1 + |x|)`."""
-    return x / (1.0 + np.abs(x))
+    r"""Softsign, :math:`x / (1 + |x|)`.
+
+    For :math:`|x| \ge 1` it is computed as :math:`\operatorname{sign}(x)\,(1 - 1/(1 + |x|))`,
+    each step of which is monotone after rounding: the quotient :math:`x / (1 + |x|)` is not
+    (softsign(6.0e15) would round above softsign(9.0e15)). Below 1 the quotient keeps full
+    relative precision near 0.
+    """
+    a = np.abs(x)
+    return np.where(a < 1.0, x / (1.0 + a), np.copysign(1.0 - 1.0 / (1.0 + a), x))
 
 
 @elementwise(limits=constant_limits(0.0, 0.0))
