@@ -8,7 +8,8 @@ is defined), executes the notebook as nbval would, and compares every text outpu
 stored one, except the exercise's check cells and the line ``use`` prints. A correct
 implementation must give the experiment's stored numbers: this proves that the notebook's
 experiment really runs on what ``use`` returns and that the stored outputs are what such a
-learner sees. With ``--wrong``, the candidate is a function that returns None instead, and
+learner sees. With a wrong answer (the candidate a function that returns None; every notebook
+named on the command line, :data:`WRONG_ANSWER_NOTEBOOKS` in the full run),
 the run stops after the ``use`` cells: they must fall back to the reference and say so
 (from there on the run is the stub's, which nbval checks).
 
@@ -84,6 +85,9 @@ SPY = """\
 {name} = __import__("learner_path_spy").spy({name})  # counts the calls made to it
 __import__("learner_path_spy").SPIES[{name!r}] = {name}  # kept, even if the name is reused
 """
+
+#: The notebooks the full run also executes with a wrong answer in the learner's place.
+WRONG_ANSWER_NOTEBOOKS = ("07_image_classification.ipynb",)
 
 #: Marks the cells this module adds to a notebook.
 ADDED = "learner_path"
@@ -256,8 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, required=True, help="where to write the results")
     args = parser.parse_args(argv)
     results = {}
+    explicit = bool(args.notebooks)
     for path in args.notebooks or notebooks_with_use():
-        for wrong in (False, True):
+        # A wrong answer's fallback is use()'s own logic (tests/test_exercise_use.py); in the
+        # full run one notebook with two use() calls shows it end to end, every notebook
+        # when named on the command line.
+        for wrong in (False, True) if explicit or path.name in WRONG_ANSWER_NOTEBOOKS else (False,):
             key = f"{path.name}:{'wrong' if wrong else 'reference'}"
             try:
                 results[key] = compare(path.resolve(), wrong)
