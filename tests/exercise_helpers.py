@@ -208,3 +208,20 @@ def wrong_between(function, low, high, index=0, factor=1.001):
                      lambda r: np.where(inside, r * factor, r).astype(r.dtype)
                      if isinstance(r, np.ndarray) and r.shape == x.shape else r)
     return answer
+
+
+def elementwise_wrong_answers(checker, solution, *, dout=False,
+                              float32_finding="float32 arithmetic"):
+    """(checker, wrong answer, expected words of the finding) for every class of issue 18
+    an elementwise exercise can fail: reduced precision, float32 kept where float64 is asked,
+    a list, float32 arithmetic, a modified input (``dout`` for a backward pass), and a value
+    wrong only on (5.1, 5.3), away from any probe."""
+    return [
+        (checker, reduced_precision(solution), "dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), "dtype float32, expected"),
+        (checker, as_lists(solution), "returned a list, expected a numpy array"),
+        (checker, in_float32_arithmetic(solution), float32_finding),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]

@@ -9,6 +9,7 @@ import pytest
 import torch
 from exercise_helpers import (
     as_lists,
+    elementwise_wrong_answers,
     in_float32_arithmetic,
     judged,
     modifies_input,
@@ -581,26 +582,12 @@ def test_a_slow_answer_is_stopped(capsys, monkeypatch):
 
 # --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
 
-def _elementwise_classes(checker, solution, *, dout=False):
-    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
-    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
-    item = ""
-    return [
-        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
-        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
-        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
-        (checker, in_float32_arithmetic(solution), "float32 arithmetic"),
-        (checker, modifies_input(solution, 1 if dout else 0),
-         "modified its input " + ("dout" if dout else "x")),
-        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
-    ]
-
 
 EVERY_CLASS = [
-    *_elementwise_classes(formulas.check_leaky_relu_any_slope,
+    *elementwise_wrong_answers(formulas.check_leaky_relu_any_slope,
                           formulas.leaky_relu_any_slope_solution),
-    *_elementwise_classes(formulas.check_elu_stable, formulas.elu_stable_solution),
-    *_elementwise_classes(formulas.check_elu_stable_grad, formulas.elu_stable_grad_solution),
+    *elementwise_wrong_answers(formulas.check_elu_stable, formulas.elu_stable_solution),
+    *elementwise_wrong_answers(formulas.check_elu_stable_grad, formulas.elu_stable_grad_solution),
     (formulas.check_central_difference, reduced_precision(formulas.central_difference_solution),
      "dtype float16, expected float64"),
     (formulas.check_central_difference, as_lists(formulas.central_difference_solution),

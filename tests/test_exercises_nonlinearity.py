@@ -9,6 +9,7 @@ import pytest
 import torch
 from exercise_helpers import (
     as_lists,
+    elementwise_wrong_answers,
     in_float32_arithmetic,
     judged,
     modifies_input,
@@ -16,7 +17,6 @@ from exercise_helpers import (
     rejects,
     stub,
     verdict,
-    wrong_between,
 )
 
 from course_lib import activations
@@ -661,20 +661,6 @@ def test_a_slow_answer_is_stopped(capsys, monkeypatch):
 
 # --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
 
-def _elementwise_classes(checker, solution, *, dout=False):
-    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
-    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
-    item = ""
-    return [
-        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
-        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
-        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
-        (checker, in_float32_arithmetic(solution), "float32 arithmetic"),
-        (checker, modifies_input(solution, 1 if dout else 0),
-         "modified its input " + ("dout" if dout else "x")),
-        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
-    ]
-
 
 def two_class_rule(scores, y):
     """Right for two classes only: class 1 where its score beats class 0's."""
@@ -691,7 +677,7 @@ _TWO = nonlinearity.two_layer_forward_solution
 _COLLAPSE = nonlinearity.collapse_linear_layers_solution
 
 EVERY_CLASS = [
-    *_elementwise_classes(nonlinearity.check_tanh_from_sigmoid,
+    *elementwise_wrong_answers(nonlinearity.check_tanh_from_sigmoid,
                           nonlinearity.tanh_from_sigmoid_solution),
     (nonlinearity.check_classification_accuracy, reduced_precision(_ACC),
      "returned a numpy float16 scalar, expected a Python float"),

@@ -6,14 +6,10 @@ import numpy as np
 import pytest
 import torch
 from exercise_helpers import (
-    as_lists,
-    in_float32_arithmetic,
-    modifies_input,
-    reduced_precision,
+    elementwise_wrong_answers,
     rejects,
     stub,
     verdict,
-    wrong_between,
 )
 
 from course_lib.exercises import relu
@@ -448,20 +444,6 @@ def test_dead_relu_question(capsys, given, start):
 
 # --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
 
-def _elementwise_classes(checker, solution, *, dout=False):
-    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
-    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
-    item = ""
-    return [
-        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
-        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
-        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
-        (checker, in_float32_arithmetic(solution), "float32 arithmetic"),
-        (checker, modifies_input(solution, 1 if dout else 0),
-         "modified its input " + ("dout" if dout else "x")),
-        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
-    ]
-
 
 _ReLU = type(relu.relu_layer_solution())
 
@@ -507,7 +489,7 @@ EVERY_CLASS = [
     (relu.check_relu_layer, Float32Arithmetic, "first difference"),
     (relu.check_relu_layer, ScalesDoutInPlace, "modified its input dout"),
     (relu.check_relu_layer, WrongBetween, "y: first difference at x=5."),
-    *_elementwise_classes(relu.check_leaky_relu_backward, relu.leaky_relu_backward_solution,
+    *elementwise_wrong_answers(relu.check_leaky_relu_backward, relu.leaky_relu_backward_solution,
                           dout=True),
 ]
 

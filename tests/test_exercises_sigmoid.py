@@ -10,15 +10,11 @@ import pytest
 import scipy.special
 import torch
 from exercise_helpers import (
-    as_lists,
-    in_float32_arithmetic,
+    elementwise_wrong_answers,
     judged,
-    modifies_input,
-    reduced_precision,
     rejects,
     stub,
     verdict,
-    wrong_between,
 )
 
 from course_lib import activations
@@ -347,26 +343,12 @@ def test_depth_question(capsys, given, start):
 
 # --- wrong answers of every class (issue 18): each must be rejected, the finding naming it ---
 
-def _elementwise_classes(checker, solution, *, dout=False):
-    """Reduced precision, float32 kept as float32 where float64 is asked, a list, float32
-    arithmetic, a modified input, and a value wrong only on (5.1, 5.3), away from any probe."""
-    item = ""
-    return [
-        (checker, reduced_precision(solution), f"{item}dtype float16, expected float64"),
-        (checker, reduced_precision(solution, np.float32), f"{item}dtype float32, expected"),
-        (checker, as_lists(solution), f"{item}returned a list, expected a numpy array"),
-        (checker, in_float32_arithmetic(solution), "float32 arithmetic"),
-        (checker, modifies_input(solution, 1 if dout else 0),
-         "modified its input " + ("dout" if dout else "x")),
-        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
-    ]
-
 
 EVERY_CLASS = [
     *[(c, a, f"sigmoid: {e}" if "dtype" in e or "list" in e else e) for c, a, e in
-      _elementwise_classes(sigmoid.check_sigmoid_and_derivative,
+      elementwise_wrong_answers(sigmoid.check_sigmoid_and_derivative,
                            sigmoid.sigmoid_and_derivative_solution)],
-    *_elementwise_classes(sigmoid.check_log_sigmoid, sigmoid.log_sigmoid_solution),
+    *elementwise_wrong_answers(sigmoid.check_log_sigmoid, sigmoid.log_sigmoid_solution),
 ]
 
 
