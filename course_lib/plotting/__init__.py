@@ -1,14 +1,18 @@
 """One consistent look for the course's figures, and the pure functions behind its sliders.
 
 * :mod:`~course_lib.plotting.style` - :func:`use_course_style` (rcParams for every notebook:
-  PNG output, readable fonts, a colour-blind-safe colour cycle, light grid).
+  PNG output, readable fonts, a colour-blind-safe colour cycle with a line style per
+  colour, white backgrounds, light grid).
+* :mod:`~course_lib.plotting.show` - :func:`show`, which displays a figure with its alt
+  text (what it shows, for screen readers and the course's website).
 * :mod:`~course_lib.plotting.figures` - activation grids, curves, histograms, heat maps,
   decision boundaries.
 * :mod:`~course_lib.plotting.explore` - figures of one parameter's effect (a slope, a
   temperature, a gain, a quantisation scale) and :func:`slider`, which puts such a figure
   under ipywidgets sliders.
 
-Every function labels its axes and returns what it drew on; none calls ``plt.show()``.
+Every plotting function labels its axes and returns what it drew on; a notebook cell ends
+with ``show(fig, alt="what the figure shows")``.
 This package is the only part of course_lib that imports matplotlib; ``import course_lib``
 does not load it.
 """
@@ -28,12 +32,16 @@ from course_lib.plotting.figures import (
     plot_heatmap,
     plot_histograms,
 )
-from course_lib.plotting.style import COURSE_COLORS, COURSE_RC, use_course_style
+from course_lib.plotting.show import check_alt_text, show
+from course_lib.plotting.style import COURSE_COLORS, COURSE_LINESTYLES, COURSE_RC, use_course_style
 
 __all__ = [
     "COURSE_COLORS",
+    "COURSE_LINESTYLES",
     "COURSE_RC",
     "use_course_style",
+    "show",
+    "check_alt_text",
     "plot_activations",
     "plot_function_and_derivative",
     "plot_curves",

@@ -10,7 +10,8 @@ r"""The course's figure helpers: activation grids, curves, histograms, heat maps
 
 Conventions: every function labels its axes and returns what it drew on (an
 ``Axes``, or the ``Figure`` for multi-panel plots); none calls ``plt.show()``.
-A notebook cell ends with ``plt.show()``, which displays the figure.
+A notebook cell ends with ``show(fig, alt=...)``, which displays the figure with its alt
+text.
 """
 
 from __future__ import annotations

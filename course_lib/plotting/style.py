@@ -7,7 +7,7 @@ from typing import Any
 
 import matplotlib as mpl
 
-__all__ = ["COURSE_COLORS", "COURSE_RC", "use_course_style"]
+__all__ = ["COURSE_COLORS", "COURSE_LINESTYLES", "COURSE_RC", "use_course_style"]
 
 #: Okabe & Ito's colour-blind-safe palette (yellow last: it is hard to see on white).
 COURSE_COLORS = (
@@ -19,6 +19,18 @@ COURSE_COLORS = (
     "#56B4E9",  # sky blue
     "#000000",  # black
     "#F0E442",  # yellow
+)
+
+#: One line style per colour of :data:`COURSE_COLORS`, in the same order.
+COURSE_LINESTYLES = (
+    "-",
+    "--",
+    "-.",
+    ":",
+    (0, (5, 1, 1, 1, 1, 1)),  # dash dot dot
+    (0, (8, 2)),  # long dash
+    (0, (1, 3)),  # sparse dots
+    (0, (3, 1, 1, 1)),  # dense dash dot
 )
 
 COURSE_RC: dict[str, Any] = {
@@ -38,7 +50,13 @@ COURSE_RC: dict[str, Any] = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=list(COURSE_COLORS)),
+    # colour and line style change together, so lines differ without colour vision too
+    "axes.prop_cycle": (mpl.cycler(color=list(COURSE_COLORS))
+                        + mpl.cycler(linestyle=list(COURSE_LINESTYLES))),
+    # white, not transparent: figures stay readable in JupyterLab's dark theme
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
     "lines.linewidth": 2.0,
     "image.cmap": "viridis",
 }
