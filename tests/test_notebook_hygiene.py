@@ -134,7 +134,7 @@ def test_outputs_are_reproducible(path):
         last = [line for line in src.rstrip().splitlines() if line.strip()][-1]
         assert not last.split("#")[0].rstrip().endswith(";"), (
             f"{path.name}: code cell {i} ends with ';', which hides output when run by Jupyter "
-            "but not under nbval; end a plot cell with plt.show() or assign the result to _"
+            "but not under nbval; end a plot cell with show(fig, alt=...) or assign the result to _"
         )
         for out in cell.get("outputs", []):
             text = _text(out)
