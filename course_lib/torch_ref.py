@@ -279,12 +279,20 @@ def module(name: str, **params: float) -> nn.Module:
     return made if made is not None else Expression(spec.name, **params)
 
 
+def _parameter_names(layer: Any) -> dict[str, tuple[str, bool]]:
+    """The layer's row of :data:`layers.TORCH_PARAMETER_NAMES`: its own class's, or the
+    nearest base class's (a learner's subclass of ``Linear`` keeps ``Linear``'s names)."""
+    for cls in type(layer).__mro__:
+        if cls.__module__.startswith("course_lib.") and (
+                cls.__name__ in layers.TORCH_PARAMETER_NAMES):
+            return layers.TORCH_PARAMETER_NAMES[cls.__name__]
+    raise TypeError(f"from_layers(): no PyTorch parameter names for {type(layer).__name__}")
+
+
 def _copy_parameters(layer: Any, twin: nn.Module) -> nn.Module:
     """Copy the layer's parameters into its twin, by :data:`layers.TORCH_PARAMETER_NAMES`."""
     with torch.no_grad():
-        for name, (torch_name, transposed) in layers.TORCH_PARAMETER_NAMES[
-            type(layer).__name__
-        ].items():
+        for name, (torch_name, transposed) in _parameter_names(layer).items():
             if name in layer.params:
                 value = layer.params[name].T if transposed else layer.params[name]
                 getattr(twin, torch_name).copy_(torch.from_numpy(value.copy()))

@@ -220,3 +220,17 @@ def test_functional_refuses_unknown_names_and_parameters():
         torch_ref.functional("elu", beta=2.0)
     with pytest.raises(ValueError, match="beta must be"):
         torch_ref.module("softplus", beta=0.0)
+
+
+def test_from_layers_accepts_a_learners_subclass_of_a_library_layer():
+    """A subclass keeps its base class's parameter names (found through the MRO)."""
+
+    class MyLinear(Linear):
+        pass
+
+    class MyPReLU(PReLU):
+        pass
+
+    rng = np.random.default_rng(3)
+    model = Sequential(MyLinear(3, 4, rng=rng), MyPReLU(init=0.2), Linear(4, 2, rng=rng))
+    _compare_models(model, rng.standard_normal((5, 3)), rng.standard_normal((5, 2)))
