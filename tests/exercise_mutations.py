@@ -1,4 +1,6 @@
-"""Wrong answers made from a right one, one per kind of mistake a learner makes.
+"""Wrong answers made from a right one, one per kind of mistake a learner makes: the one
+home of every test's wrong-answer makers (``exercise_helpers`` holds the checker-calling
+helpers).
 
 Each mutation takes a correct function and returns a function with one mistake of a
 kind (the issue's classes): reduced precision of a single number, the wrong type (a list,
@@ -76,10 +78,41 @@ def raises(solution: Callable) -> Callable:
     return answer
 
 
+def _each(result: Any, convert: Callable[[Any], Any]) -> Any:
+    """``convert`` applied to every array or number of a (tuple of) result(s)."""
+    if isinstance(result, (tuple, list)):
+        return type(result)(_each(r, convert) for r in result)
+    return convert(result)
+
+
 def as_list(solution: Callable) -> Callable:
-    """The (first) array result as a Python list."""
+    """The right values, every array result returned as a Python list."""
     def answer(*args: Any, **kwargs: Any) -> Any:
-        return _map_first(solution(*args, **kwargs), _is_array, lambda a: a.tolist())
+        return _each(solution(*args, **kwargs),
+                     lambda r: r.tolist() if isinstance(r, np.ndarray) else r)
+
+    return answer
+
+
+def reduced_precision(solution: Callable, dtype: type = np.float16) -> Callable:
+    """The right values rounded to a lower precision (arrays and numbers alike)."""
+    def answer(*args: Any, **kwargs: Any) -> Any:
+        return _each(solution(*args, **kwargs),
+                     lambda r: np.asarray(r).astype(dtype) if isinstance(r, np.ndarray)
+                     else dtype(r))
+
+    return answer
+
+
+def wrong_between(solution: Callable, low: float, high: float, index: int = 0,
+                  factor: float = 1.001) -> Callable:
+    """Right except where argument ``index`` lies in (low, high), away from any probe."""
+    def answer(*args: Any, **kwargs: Any) -> Any:
+        x = np.asarray(args[index])
+        inside = (x > low) & (x < high)
+        return _each(solution(*args, **kwargs),
+                     lambda r: np.where(inside, r * factor, r).astype(r.dtype)
+                     if isinstance(r, np.ndarray) and r.shape == x.shape else r)
 
     return answer
 
@@ -127,13 +160,15 @@ def float32_value(solution: Callable) -> Callable:
     return answer
 
 
-def modifies_input(solution: Callable) -> Callable:
-    """Right values, but the first array argument is changed in place afterwards."""
+def modifies_input(solution: Callable, index: int | None = None) -> Callable:
+    """Right values, but argument ``index`` (default: the first array) is changed in place
+    afterwards."""
     def answer(*args: Any, **kwargs: Any) -> Any:
         result = solution(*args, **kwargs)
-        for a in args:
+        targets = [args[index]] if index is not None else args
+        for a in targets:
             if isinstance(a, np.ndarray) and a.size:
-                a.flat[0] = a.flat[0] + 1
+                a.flat[0] = a.flat[0] + 1 if a.dtype.kind != "b" else True
                 break
         return result
 
@@ -166,3 +201,20 @@ def wrong_answers(solution: Callable, kinds: tuple[str, ...]) -> list:
     """``pytest.param(wrong answer, expected text of the finding, id=kind)`` for each kind."""
     return [pytest.param(WRONG_KINDS[kind][0](solution), WRONG_KINDS[kind][1], id=kind)
             for kind in kinds]
+
+
+def elementwise_wrong_answers(checker: Callable, solution: Callable, *, dout: bool = False,
+                              float32_finding: str = "float32 arithmetic") -> list:
+    """(checker, wrong answer, expected words of the finding) for every class of issue 18
+    an elementwise exercise can fail: reduced precision, float32 kept where float64 is asked,
+    a list, float32 arithmetic, a modified input (``dout`` for a backward pass), and a value
+    wrong only on (5.1, 5.3), away from any probe."""
+    return [
+        (checker, reduced_precision(solution), "dtype float16, expected float64"),
+        (checker, reduced_precision(solution, np.float32), "dtype float32, expected"),
+        (checker, as_list(solution), "returned a list, expected a numpy array"),
+        (checker, float32_arithmetic(solution), float32_finding),
+        (checker, modifies_input(solution, 1 if dout else 0),
+         "modified its input " + ("dout" if dout else "x")),
+        (checker, wrong_between(solution, 5.1, 5.3), "first difference at x=5."),
+    ]

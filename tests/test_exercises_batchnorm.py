@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import (
-    as_lists,
+from exercise_helpers import rejects, stub, verdict
+from exercise_mutations import (
+    as_list,
     elementwise_wrong_answers,
-    in_float32_arithmetic,
+    float32_arithmetic,
     modifies_input,
     reduced_precision,
-    rejects,
-    stub,
-    verdict,
 )
 
 from course_lib.exercises import batchnorm, batchnorm_eval
@@ -724,8 +722,8 @@ EVERY_CLASS = [
      "dx: returned a list, expected a numpy array"),
     (batchnorm_eval.check_update_running_stats, reduced_precision(_RUN),
      "running_mean: dtype float16, expected float64"),
-    (batchnorm_eval.check_update_running_stats, as_lists(_RUN), "running_mean: returned a list"),
-    (batchnorm_eval.check_update_running_stats, in_float32_arithmetic(_RUN),
+    (batchnorm_eval.check_update_running_stats, as_list(_RUN), "running_mean: returned a list"),
+    (batchnorm_eval.check_update_running_stats, float32_arithmetic(_RUN),
      "running_mean: first difference"),
     (batchnorm_eval.check_update_running_stats, modifies_input(_RUN, 2),
      "modified its input running_var"),
@@ -735,8 +733,8 @@ EVERY_CLASS = [
      "(the batch mean over axis 1, not over the batch axis 0)"),
     (batchnorm_eval.check_fold_batchnorm, reduced_precision(_FOLD),
      "W_folded: dtype float16, expected float64"),
-    (batchnorm_eval.check_fold_batchnorm, as_lists(_FOLD), "W_folded: returned a list"),
-    (batchnorm_eval.check_fold_batchnorm, in_float32_arithmetic(_FOLD), "first difference"),
+    (batchnorm_eval.check_fold_batchnorm, as_list(_FOLD), "W_folded: returned a list"),
+    (batchnorm_eval.check_fold_batchnorm, float32_arithmetic(_FOLD), "first difference"),
     (batchnorm_eval.check_fold_batchnorm, modifies_input(_FOLD, 4),
      "modified its input running_mean"),
 ]

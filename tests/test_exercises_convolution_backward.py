@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import judged, modifies_input, rejects, stub, verdict
-from exercise_mutations import ARRAY_KINDS, wrong_answers
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import ARRAY_KINDS, modifies_input, wrong_answers
 from numpy.lib.stride_tricks import sliding_window_view
 
 from course_lib.exercises import convolution_backward as cb

@@ -7,16 +7,13 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import (
-    as_lists,
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import (
+    as_list,
     elementwise_wrong_answers,
-    in_float32_arithmetic,
-    judged,
+    float32_arithmetic,
     modifies_input,
     reduced_precision,
-    rejects,
-    stub,
-    verdict,
     wrong_between,
 )
 
@@ -590,9 +587,9 @@ EVERY_CLASS = [
     *elementwise_wrong_answers(formulas.check_elu_stable_grad, formulas.elu_stable_grad_solution),
     (formulas.check_central_difference, reduced_precision(formulas.central_difference_solution),
      "dtype float16, expected float64"),
-    (formulas.check_central_difference, as_lists(formulas.central_difference_solution),
+    (formulas.check_central_difference, as_list(formulas.central_difference_solution),
      "returned a list"),
-    (formulas.check_central_difference, in_float32_arithmetic(formulas.central_difference_solution),
+    (formulas.check_central_difference, float32_arithmetic(formulas.central_difference_solution),
      "first difference"),
     (formulas.check_central_difference, modifies_input(formulas.central_difference_solution, 1),
      "modified its input x"),

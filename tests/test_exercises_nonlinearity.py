@@ -7,16 +7,13 @@ import math
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import (
-    as_lists,
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import (
+    as_list,
     elementwise_wrong_answers,
-    in_float32_arithmetic,
-    judged,
+    float32_arithmetic,
     modifies_input,
     reduced_precision,
-    rejects,
-    stub,
-    verdict,
 )
 
 from course_lib import activations
@@ -270,7 +267,7 @@ def missing_minus_one(x):
     return 2 * activations.sigmoid(2 * x)
 
 
-def float32_arithmetic(x):
+def tanh_in_float32(x):
     x = np.asarray(x)
     out = 2 * activations.sigmoid(2 * x.astype(np.float32)) - 1
     return out.astype(np.float64) if x.dtype != np.float32 else out
@@ -301,7 +298,7 @@ def int_kept(x):
         (doubles_in_place, "modified its input x"),
         (missing_minus_one, ("got 0.0049452463",
                             "hint:tanh(x) = 2 * sigmoid(2 * x) - 1")),
-        (float32_arithmetic, "first difference at x=-3.0: expected -0.99505475, got -0.99505478"),
+        (tanh_in_float32, "first difference at x=-3.0: expected -0.99505475, got -0.99505478"),
         (one_dimensional_loop, ("raised TypeError",
                                "case:shape (2, 2)",
                                "hint:any shape")),
@@ -692,13 +689,13 @@ EVERY_CLASS = [
      "modified its input y"),
     (nonlinearity.check_two_layer_forward, reduced_precision(_TWO),
      "dtype float16, expected float64"),
-    (nonlinearity.check_two_layer_forward, as_lists(_TWO), "returned a list"),
-    (nonlinearity.check_two_layer_forward, in_float32_arithmetic(_TWO), "first difference"),
+    (nonlinearity.check_two_layer_forward, as_list(_TWO), "returned a list"),
+    (nonlinearity.check_two_layer_forward, float32_arithmetic(_TWO), "first difference"),
     (nonlinearity.check_two_layer_forward, modifies_input(_TWO, 1), "modified its input W1"),
     (nonlinearity.check_collapse_linear_layers, reduced_precision(_COLLAPSE),
      "W: dtype float16, expected float64"),
-    (nonlinearity.check_collapse_linear_layers, as_lists(_COLLAPSE), "W: returned a list"),
-    (nonlinearity.check_collapse_linear_layers, in_float32_arithmetic(_COLLAPSE),
+    (nonlinearity.check_collapse_linear_layers, as_list(_COLLAPSE), "W: returned a list"),
+    (nonlinearity.check_collapse_linear_layers, float32_arithmetic(_COLLAPSE),
      "W: first difference"),
     (nonlinearity.check_collapse_linear_layers, modifies_input(_COLLAPSE, 0),
      "modified its input W1"),

@@ -5,12 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from exercise_helpers import (
-    elementwise_wrong_answers,
-    rejects,
-    stub,
-    verdict,
-)
+from exercise_helpers import rejects, stub, verdict
+from exercise_mutations import elementwise_wrong_answers
 
 from course_lib.exercises import relu
 from course_lib.layers import Activation

@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 import scipy.special
 import torch
-from exercise_helpers import (
-    elementwise_wrong_answers,
-    judged,
-    rejects,
-    stub,
-    verdict,
-)
+from exercise_helpers import judged, rejects, stub, verdict
+from exercise_mutations import elementwise_wrong_answers
 
 from course_lib import activations
 from course_lib.exercises import sigmoid
