@@ -28,6 +28,7 @@ statuses, counts, hint levels and dates: no code, no answers. Nothing is sent an
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 import types
 from collections.abc import Sequence
@@ -152,10 +153,27 @@ def _footer(path: Path, problem: str) -> str:
     return "\n".join(lines)
 
 
-def _in_notebook() -> bool:
-    shell = sys.modules.get("IPython")
-    ipython = shell.get_ipython() if shell is not None else None
-    return getattr(ipython, "kernel", None) is not None
+def _notebook_display() -> Any:
+    """IPython's ``display`` when running in a notebook kernel, else None. (IPython is
+    imported only by whoever started the kernel; the course does not depend on it.)"""
+    ipython_module = sys.modules.get("IPython")
+    shell = ipython_module.get_ipython() if ipython_module is not None else None
+    if getattr(shell, "kernel", None) is None:
+        return None
+    return ipython_module.display
+
+
+class _HTML:
+    """An object a notebook shows as HTML."""
+
+    def __init__(self, html: str, plain: str) -> None:
+        self.html, self.plain = html, plain
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.plain
 
 
 def _clear() -> str:
@@ -193,16 +211,14 @@ def progress(reset: bool = False) -> None:
         problem = f"Could not read your progress: {error}"
         frame = _frame(records.empty_progress())
     head = f"Your progress: {summary(frame)}"
-    if _in_notebook():
-        import html
-
-        from IPython.display import HTML, display
-
-        foot = html.escape(_footer(path, problem)).replace("\n", "<br>")
-        body = _shown(frame).to_html(index=False, border=0)
-        display(HTML(f"<p><b>{html.escape(head)}</b></p>{body}<p>{foot}</p>"))
-    else:
-        print(f"{head}\n\n{text(frame)}\n\n{_footer(path, problem)}")
+    plain = f"{head}\n\n{text(frame)}\n\n{_footer(path, problem)}"
+    display = _notebook_display()
+    if display is None:
+        print(plain)
+        return
+    foot = html.escape(_footer(path, problem)).replace("\n", "<br>")
+    body = _shown(frame).set_index(["notebook", "exercise or question"]).to_html(border=0)
+    display.display(_HTML(f"<p><b>{html.escape(head)}</b></p>{body}<p>{foot}</p>", plain))
 
 
 def _learner_names(paths: Sequence[Path]) -> list[str]:

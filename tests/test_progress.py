@@ -270,3 +270,19 @@ def test_the_catalogue_matches_the_notebooks():
     every = [name for _, listed in CATALOGUE for name in listed]
     assert sorted(every) == names()  # each registered name in exactly one notebook
     assert len(notebook_of()) == len(every)
+
+
+def test_a_notebook_shows_the_table_as_html(recording, monkeypatch, capsys):
+    check_relu_layer(relu_layer_solution)
+    capsys.readouterr()
+    shown = []
+    fake_display = type("Display", (), {"display": staticmethod(shown.append)})
+    monkeypatch.setattr(progress_module, "_notebook_display", lambda: fake_display)
+    progress_module.progress()
+    assert capsys.readouterr().out == ""
+    [table] = shown
+    page = table._repr_html_()
+    assert page.startswith(f"<p><b>Your progress: 1 of {len(names())} correct")
+    assert page.count("<tr>") == len(names()) + 1  # a row per name and the header
+    assert re.search(r"<th>relu_layer</th>\s*<td>exercise</td>\s*<td>correct</td>", page)
+    assert repr(table).startswith("Your progress: 1 of")
