@@ -131,15 +131,20 @@ def _shown(frame: Any) -> Any:
 
 def text(frame: Any) -> str:
     """The table as plain text, one block per notebook."""
-    shown = _shown(frame).drop(columns="notebook")
-    widths = {c: max(len(c), *(len(str(v)) for v in shown[c])) for c in shown.columns}
-    header = "  ".join(c.ljust(widths[c]) for c in shown.columns)
+    return _blocks(_shown(frame))
+
+
+def _blocks(shown: Any) -> str:
+    """Plain text of a table with a ``notebook`` column: one left-aligned block per notebook."""
+    columns = [c for c in shown.columns if c != "notebook"]
+    widths = {c: max(len(str(c)), *(len(str(v)) for v in shown[c])) for c in columns}
+    header = "  ".join(str(c).ljust(widths[c]) for c in columns)
     lines = []
-    for notebook, block in shown.groupby(frame["notebook"], sort=False):
-        lines += ["", notebook, "  " + header]
+    for notebook, block in shown.groupby("notebook", sort=False):
+        lines += ["", notebook, "  " + header.rstrip()]
         for _, row in block.iterrows():
             lines.append("  " + "  ".join(str(row[c]).ljust(widths[c])
-                                          for c in shown.columns).rstrip())
+                                          for c in columns).rstrip())
     return "\n".join(lines[1:])
 
 
@@ -283,12 +288,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         long = merge(args.merge)
     except (OSError, ValueError) as error:
         parser.error(str(error))
-    frame = wide(long)
-    print(frame.to_string(index=False))
+    if args.csv:
+        long.to_csv(args.csv, index=False)
+    print(_blocks(wide(long).rename(columns={"name": "exercise or question"})))
+    print()
     for learner, block in long.groupby("learner", sort=False):
         print(f"{learner}: {summary(block)}")
     if args.csv:
-        long.to_csv(args.csv, index=False)
         print(f"Wrote {len(long)} rows (one per learner and item) to {args.csv}.")
     return 0
 

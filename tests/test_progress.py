@@ -286,3 +286,10 @@ def test_a_notebook_shows_the_table_as_html(recording, monkeypatch, capsys):
     assert page.count("<tr>") == len(names()) + 1  # a row per name and the header
     assert re.search(r"<th>relu_layer</th>\s*<td>exercise</td>\s*<td>correct</td>", page)
     assert repr(table).startswith("Your progress: 1 of")
+
+
+def test_the_notebook_refresh_records_nothing():
+    from course_lib.refresh import kernel_environment
+
+    assert kernel_environment({"COURSE_PROGRESS": "on"})["COURSE_PROGRESS"] == "off"
+    assert os.environ["COURSE_PROGRESS"] == "off"  # this session (tests/conftest.py)
