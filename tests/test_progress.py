@@ -107,13 +107,14 @@ def test_nothing_is_written_when_recording_is_off(tmp_path):
     assert list(home.rglob("activation-functions-course")) == []
 
 
-@pytest.mark.parametrize("code", [
-    "import course_lib; course_lib.progress()",
-    "from course_lib import progress; progress()",
-    "import course_lib.progress as p; p.progress(); p()",
-])
-def test_progress_can_be_called_every_documented_way(tmp_path, code):
-    proc = _run(["-W", "error", "-c", code], _env(tmp_path, COURSE_PROGRESS_DIR=str(tmp_path)))
+@pytest.mark.parametrize("how", [
+    ["-c", "import course_lib; course_lib.progress()"],
+    ["-c", "from course_lib import progress; progress()"],
+    ["-c", "import course_lib.progress as p; p.progress(); p()"],
+    ["-m", "course_lib.progress"],
+], ids=["attribute", "from-import", "module", "python-m"])
+def test_progress_can_be_called_every_documented_way(tmp_path, how):
+    proc = _run(["-W", "error", *how], _env(tmp_path, COURSE_PROGRESS_DIR=str(tmp_path)))
     assert proc.stdout.startswith(f"Your progress: 0 of {len(names())} correct")
     assert proc.stderr == ""
 
