@@ -294,3 +294,21 @@ def test_the_notebook_refresh_records_nothing():
 
     assert kernel_environment({"COURSE_PROGRESS": "on"})["COURSE_PROGRESS"] == "off"
     assert os.environ["COURSE_PROGRESS"] == "off"  # this session (tests/conftest.py)
+
+
+def test_hints_and_solutions_are_recorded_but_not_as_checks(recording, capsys):
+    from course_lib.exercises import hint, question, solution
+
+    hint("relu_layer", 2)
+    hint("relu_layer", 1)  # the highest level seen stays
+    solution("relu_layer")
+    check = question("demo_unregistered", options={"a": "x", "b": "y"}, answer="a",
+                     explanation="x.", hints=("one", "two"))
+    _REGISTRY.pop("demo_unregistered")  # an example, not a course exercise
+    check("a")
+    capsys.readouterr()
+    stored = json.loads(recording.read_text())["exercises"]
+    assert stored == {"relu_layer": {"hint_level": 2, "solution_shown": True}}
+    row = _row(progress_module.table(recording), "relu_layer")
+    assert (row["status"], row["checks"], row["hint_level"], row["solution_shown"]) == (
+        "not tried", 0, 2, True)
