@@ -73,15 +73,16 @@ def _status(entry: dict[str, Any], kind: str) -> str:
 
 
 def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    count = _records().count
     rows = []
     for notebook, name, record in _course_items():
         entry = data["exercises"].get(name, {})
         rows.append({
             "notebook": notebook, "name": name, "kind": record.kind,
-            "status": _status(entry, record.kind), "checks": int(entry.get("checks", 0)),
-            "hint_level": int(entry.get("hint_level", 0)), "hints": len(record.hints),
-            "solution_shown": bool(entry.get("solution_shown", False)),
-            "last_checked": entry.get("last_checked") or "",
+            "status": _status(entry, record.kind), "checks": count(entry, "checks"),
+            "hint_level": count(entry, "hint_level"), "hints": len(record.hints),
+            "solution_shown": entry.get("solution_shown") is True,
+            "last_checked": str(entry.get("last_checked") or ""),
         })
     return rows
 
@@ -105,14 +106,15 @@ def _frame(data: dict[str, Any]) -> Any:
 
 
 def summary(frame: Any) -> str:
-    """One line: how many items are correct, wrong, started and not tried."""
+    """One line: how many items are correct, wrong, run as a stub (or a question without a
+    prediction) and not tried."""
     counts = frame["status"].value_counts()
     total = len(frame)
     started = int(counts.get(_NOT_DONE["exercise"], 0) + counts.get(_NOT_DONE["question"], 0))
     parts = [f"{int(counts.get('correct', 0))} of {total} correct",
              f"{int(counts.get('wrong', 0))} wrong"]
     if started:
-        parts.append(f"{started} started")
+        parts.append(f"{started} not implemented or answered yet")
     parts.append(f"{int(counts.get(NOT_TRIED, 0))} not tried")
     return ", ".join(parts) + "."
 

@@ -312,3 +312,15 @@ def test_hints_and_solutions_are_recorded_but_not_as_checks(recording, capsys):
     row = _row(progress_module.table(recording), "relu_layer")
     assert (row["status"], row["checks"], row["hint_level"], row["solution_shown"]) == (
         "not tried", 0, 2, True)
+
+
+def test_a_hand_edited_entry_is_read_as_far_as_it_makes_sense(recording, capsys):
+    _learner_file(recording, {"relu_layer": {"status": "great", "checks": "many",
+                                             "hint_level": True, "solution_shown": "yes"}})
+    row = _row(progress_module.table(recording), "relu_layer")
+    assert (row["status"], row["checks"], row["hint_level"], row["solution_shown"]) == (
+        "not tried", 0, 0, False)
+    check_relu_layer(relu_layer_solution)
+    assert capsys.readouterr().err == ""
+    entry = json.loads(recording.read_text())["exercises"]["relu_layer"]
+    assert (entry["status"], entry["checks"]) == ("correct", 1)

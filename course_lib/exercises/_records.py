@@ -180,12 +180,18 @@ def _update(name: str, change: Any) -> None:
         _say_once("error", f"{type(error).__name__}: {error}.")
 
 
+def count(entry: dict[str, Any], key: str) -> int:
+    """A count from a record: a positive whole number, else 0 (a value edited by hand)."""
+    value = entry.get(key, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def record_verdict(name: str, status: str) -> None:
     """Record that the checker of ``name`` printed a verdict with ``status``."""
 
     def change(entry: dict[str, Any]) -> None:
         entry["status"] = status
-        entry["checks"] = int(entry.get("checks", 0)) + 1
+        entry["checks"] = count(entry, "checks") + 1
         entry["last_checked"] = datetime.date.today().isoformat()
 
     _update(name, change)
@@ -195,7 +201,7 @@ def record_help(name: str, *, hint_level: int = 0, solution: bool = False) -> No
     """Record that the learner saw hint ``hint_level`` (or the solution) of ``name``."""
 
     def change(entry: dict[str, Any]) -> None:
-        entry["hint_level"] = max(int(entry.get("hint_level", 0)), hint_level)
+        entry["hint_level"] = max(count(entry, "hint_level"), hint_level)
         entry["solution_shown"] = bool(entry.get("solution_shown", False) or solution)
 
     _update(name, change)
