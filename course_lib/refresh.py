@@ -55,6 +55,8 @@ def configure_kernel_environment(env: MutableMapping[str, str]) -> MutableMappin
       executing widget code headless sometimes never returns (nbclient issue 312). The
       same switch serves anyone who executes the notebooks without a browser
       (``jupyter nbconvert --execute``).
+    * ``COURSE_PROGRESS=off``: running the notebooks' checkers is not a learner's work;
+      nothing is recorded in anyone's progress file (:mod:`course_lib.progress`).
 
     The mapping is changed in place and returned.
     """
@@ -62,6 +64,7 @@ def configure_kernel_environment(env: MutableMapping[str, str]) -> MutableMappin
     env.pop("MPLBACKEND", None)
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     env["COURSE_LIB_NO_WIDGETS"] = "1"
+    env["COURSE_PROGRESS"] = "off"
     return env
 
 

@@ -51,7 +51,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from course_lib.exercises._format import layout
-from course_lib.exercises._records import stuck_text
+from course_lib.exercises._records import record_verdict, stuck_text
 
 __all__ = [
     "CORRECT_STATUS",
@@ -148,8 +148,10 @@ def make_verdict(name: str, status: str, finding: str, *, case: str | None = Non
 
 
 def report(verdict: Verdict) -> None:
-    """Record ``verdict`` (see :func:`last_verdict`) and print its text."""
+    """Record ``verdict`` (see :func:`last_verdict` and :func:`course_lib.progress`) and print
+    its text."""
     _LAST[verdict.name] = verdict
+    record_verdict(verdict.name, verdict.status)
     print(verdict.text)
 
 

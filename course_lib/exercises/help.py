@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.exercises._format import FEEDBACK
-from course_lib.exercises._records import _HINTS_SEEN, _REGISTRY, stuck_text
+from course_lib.exercises._records import _HINTS_SEEN, _REGISTRY, record_help, stuck_text
 from course_lib.exercises._verdict import NOT_IMPLEMENTED_STATUS, Verdict, report, verdict_from_line
 from course_lib.validation import choice
 
@@ -184,6 +184,7 @@ def hint(name: str, level: int = 1) -> None:
         _print_wrapped(str(error))
         return
     _HINTS_SEEN[name] = max(_HINTS_SEEN.get(name, 0), level)
+    record_help(name, hint_level=level)
     _print_wrapped(f"{name}, hint {level} of {len(record.hints)}: {record.hints[level - 1]}")
 
 
@@ -208,6 +209,7 @@ def solution(name: str) -> None:
     except _HelpError as error:
         _print_wrapped(str(error))
         return
+    record_help(name, solution=True)
     if record.kind == "question":
         _print_wrapped(f"{name}: the answer. {_answer_text(record)}: {record.explanation}")
         return
