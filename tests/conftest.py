@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-# Tests, doctests, notebook kernels and the background notebook runs (which inherit this
-# environment) record nothing in anyone's progress file (course_lib.progress).
-os.environ["COURSE_PROGRESS"] = "off"
-
 import portability
 import pytest
 

@@ -7,6 +7,9 @@ were made with (:func:`course_lib.refresh.kernel_environment`: ``PYTHONHASHSEED=
 is set up, and restores it afterwards: the kernel inherits it, the unit tests and doctests
 running in the same process never see it.
 
+It also turns off the recording of progress (``COURSE_PROGRESS=off``) for the whole test
+run.
+
 Loaded through ``-p tests.nbval_env`` in ``pyproject.toml``'s ``addopts`` (with
 ``pythonpath = ["."]``), so it applies however pytest is started (``pytest``,
 ``python -m pytest``, one notebook or all).
@@ -19,6 +22,12 @@ import os
 import pytest
 
 from course_lib.refresh import kernel_environment
+
+# Tests, doctests, notebook kernels and the background notebook runs (which inherit this
+# environment) record nothing in anyone's progress file (course_lib.progress), however
+# pytest is started: a doctest of course_lib alone does not load tests/conftest.py, and
+# this plugin is always loaded.
+os.environ["COURSE_PROGRESS"] = "off"
 
 
 def _is_notebook_cell(item: pytest.Item) -> bool:

@@ -27,11 +27,13 @@ the last check. No code, no answers, nothing else; the file is never sent anywhe
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -145,20 +147,25 @@ def _say_once(key: str, text: str) -> None:
               file=sys.stderr)
 
 
-def _inside_use() -> bool:
-    """True while :func:`course_lib.exercises.use` judges a candidate silently."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_globals.get("__name__") == "course_lib.exercises._use":
-            return True
-        frame = frame.f_back
-    return False
+_SILENT_DEPTH = 0
+
+
+@contextlib.contextmanager
+def silent() -> Iterator[None]:
+    """Within this block checks are not recorded (:func:`course_lib.exercises.use` judges a
+    candidate again silently: that is not the learner's check)."""
+    global _SILENT_DEPTH
+    _SILENT_DEPTH += 1
+    try:
+        yield
+    finally:
+        _SILENT_DEPTH -= 1
 
 
 def _update(name: str, change: Any) -> None:
     """Apply ``change(entry)`` to the record of ``name`` in the progress file; never raise."""
     try:
-        if not recording_enabled() or name not in _REGISTRY or _inside_use():
+        if not recording_enabled() or name not in _REGISTRY or _SILENT_DEPTH:
             return
         path = progress_file()
         try:

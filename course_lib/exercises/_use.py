@@ -24,6 +24,7 @@ import contextlib
 import io
 from typing import Any
 
+from course_lib.exercises import _records
 from course_lib.exercises._verdict import last_verdict
 from course_lib.exercises.help import _REGISTRY, _load_all
 
@@ -58,7 +59,7 @@ def use(name: str, *candidate: Any) -> Any:
     if len(candidate) != len(reference):
         raise TypeError(f"use({name!r}, ...): the exercise takes {len(reference)} "
                         f"implementation(s) (what its checker takes); got {len(candidate)}")
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), _records.silent():
         record.checker(*candidate)
     verdict = last_verdict(name)
     status = verdict.status if verdict is not None else "wrong"
