@@ -312,4 +312,8 @@ class _CallableModule(types.ModuleType):
 sys.modules[__name__].__class__ = _CallableModule
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except BrokenPipeError:  # the reader stopped early (``| head``): not an error
+        sys.stderr.close()
+        raise SystemExit(0) from None
