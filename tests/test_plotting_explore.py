@@ -120,10 +120,39 @@ def test_slider_builds_one_slider_per_range_and_fixes_the_rest(monkeypatch):
         function(**{k: w.value for k, w in widgets.items()})
 
     monkeypatch.setattr(ipywidgets, "interact", fake_interact)
-    monkeypatch.setattr(plt, "show", lambda: None)
+    shown = []
+    monkeypatch.setattr(explore, "show", lambda fig, alt: shown.append((fig, alt)))
     explore.slider(explore.plot_softmax_temperature, logits=[1.0, 2.0],
                    temperature=(0.1, 5.0, 0.1, 1.0))
+    assert shown[0][1] == ("Bar chart of the softmax probabilities of the logits 1, 2 at "
+                           "temperature 1; the title gives their entropy.")
+    plt.close(shown[0][0])
     (name, widget), = seen.items()
     assert name == "temperature" and isinstance(widget, ipywidgets.FloatSlider)
     assert (widget.min, widget.max, widget.value, widget.continuous_update) == (0.1, 5.0, 1.0,
                                                                                  False)
+
+
+@pytest.mark.parametrize("plot, values", [
+    (explore.plot_parameter_effect, {"name": "elu", "parameter": "alpha", "alpha": 2.0}),
+    (explore.plot_softmax_temperature, {"logits": [2.0, 0.0], "temperature": 0.5}),
+    (explore.plot_signal_depth, {"activation": "relu", "gain": 1.4}),
+    (explore.plot_quantization, {"scale": 0.004}),
+])
+def test_every_slider_figure_has_alt_text_naming_its_values(plot, values):
+    from course_lib.plotting import check_alt_text
+
+    text = explore.alt_text(plot, **values)
+    assert check_alt_text(text) == text
+    numbers = [f"{v:g}" for v in values.values() if isinstance(v, float)]
+    assert numbers and all(n in text for n in numbers), (numbers, text)
+
+
+def test_slider_needs_alt_text_for_a_plot_of_ones_own(monkeypatch):
+    monkeypatch.setenv("COURSE_LIB_NO_WIDGETS", "1")
+    with pytest.raises(TypeError, match="give alt="):
+        explore.slider(lambda k: plt.figure(), k=(1, 3, 1, 2))
+    with pytest.raises(ValueError, match="alt must say what the figure shows"):
+        explore.slider(lambda k: plt.figure(), alt="Figure 1", k=(1, 3, 1, 2))
+    with pytest.raises(TypeError, match="alt must be a str or a function"):
+        explore.slider(lambda k: plt.figure(), alt=3, k=(1, 3, 1, 2))

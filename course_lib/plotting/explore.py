@@ -28,6 +28,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
+from course_lib.plotting.show import check_alt_text, show
 from course_lib.plotting.style import COURSE_COLORS
 from course_lib.validation import as_float_array, integer, make_rng, real
 
@@ -38,6 +39,7 @@ __all__ = [
     "plot_signal_depth",
     "quantize_dequantize",
     "plot_quantization",
+    "alt_text",
     "slider",
 ]
 
@@ -202,14 +204,60 @@ def plot_quantization(scale: float, zero_point: int = -128) -> Figure:
     return fig
 
 
-def slider(plot: Callable[..., Figure], **controls: Any) -> None:
+def alt_text(plot: Callable[..., Figure], **values: Any) -> str:
+    """What the figure ``plot(**values)`` of this module shows, as alt text.
+
+    >>> alt_text(plot_signal_depth, activation="tanh", gain=1.0)
+    'Line plot, log scale, of the standard deviation of the activations after each of 30 layers of a random tanh network, weights N(0, 1 squared / width).'
+    """  # noqa: E501
+    v = {**_DEFAULTS.get(plot, {}), **values}
+    if plot is plot_parameter_effect:
+        p = v["parameter"]
+        return (f"Two panels: {v['name']} (left) and its derivative (right) for x from -5 to "
+                f"5 with {p} = {v[p]:g}, solid, beside the default {p}, dashed grey.")
+    if plot is plot_softmax_temperature:
+        logits = ", ".join(f"{z:g}" for z in v["logits"])
+        return (f"Bar chart of the softmax probabilities of the logits {logits} at "
+                f"temperature {v['temperature']:g}; the title gives their entropy.")
+    if plot is plot_signal_depth:
+        return (f"Line plot, log scale, of the standard deviation of the activations after "
+                f"each of {v['depth']} layers of a random {v['activation']} network, weights "
+                f"N(0, {v['gain']:g} squared / width).")
+    if plot is plot_quantization:
+        return (f"Two panels: the sigmoid on [-8, 8] and its int8 version with scale "
+                f"{v['scale']:g} and zero point {v['zero_point']} (left), and the absolute "
+                f"error (right).")
+    raise TypeError(f"alt_text(): plot must be one of this module's plot functions; got "
+                    f"{getattr(plot, '__name__', type(plot).__name__)}; give slider() an "
+                    f"alt text of your own: slider(plot, alt='what it shows', ...)")
+
+
+_DEFAULTS: dict[Callable[..., Figure], dict[str, Any]] = {
+    plot_signal_depth: {"depth": 30},
+    plot_quantization: {"zero_point": -128},
+}
+
+
+def slider(plot: Callable[..., Figure], *, alt: str | Callable[..., str] | None = None,
+           **controls: Any) -> None:
     """Redraw ``plot(**values)`` under ipywidgets sliders (redrawn when a slider is released).
 
     Each control is either a fixed value or a tuple ``(min, max, step, start)`` that becomes
-    a slider. Without ipywidgets it prints one line and returns; so it does where the
+    a slider. Each redrawn figure is shown with alt text: ``alt`` (a string, or a function of
+    the values that returns one), by default :func:`alt_text` for this module's figures.
+    Without ipywidgets it prints one line and returns; so it does where the
     notebook runs without a browser (``COURSE_LIB_NO_WIDGETS=1``, set when the course's
     notebooks are executed to store or check their outputs).
     """
+    if alt is None and plot not in (plot_parameter_effect, plot_softmax_temperature,
+                                     plot_signal_depth, plot_quantization):
+        raise TypeError("slider(): give alt='what the figure shows' (or a function of the "
+                        "slider values that returns it) for a plot function of your own")
+    if isinstance(alt, str):
+        check_alt_text(alt, where="slider()")
+    elif alt is not None and not callable(alt):
+        raise TypeError(f"slider(): alt must be a str or a function of the values; got "
+                        f"{type(alt).__name__}")
     if os.environ.get("COURSE_LIB_NO_WIDGETS") == "1":
         print("Run this cell in JupyterLab to get the sliders.")
         return
@@ -231,7 +279,11 @@ def slider(plot: Callable[..., Figure], **controls: Any) -> None:
             fixed[key] = spec
 
     def draw(**values: Any) -> None:
-        plot(**fixed, **values)
-        plt.show()
+        figure = plot(**fixed, **values)
+        if alt is None:
+            text = alt_text(plot, **fixed, **values)
+        else:
+            text = alt(**fixed, **values) if callable(alt) else alt
+        show(figure, alt=text)
 
     ipywidgets.interact(draw, **widgets)
