@@ -1,0 +1,49 @@
+"""The Sphinx configuration of the course's website (``python -m course_lib.site``).
+
+The staging directory's ``conf.py`` is the single line ``from course_lib.site.sphinx_conf
+import *``. Everything here builds offline: myst-nb renders the stored outputs and never
+executes a notebook, MathJax is served from the site itself (sphinx-mathjax-offline), and
+no widget JavaScript is loaded from a CDN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from course_lib.site import alt
+
+project = "Activation Functions in Neural Networks"
+author = "the course's authors"
+copyright = "the course's authors"  # noqa: A001 (Sphinx's name)
+html_title = project
+
+extensions = ["myst_nb", "sphinx-mathjax-offline"]
+exclude_patterns = ["_build", "_notebooks", ".doctrees", "**.ipynb_checkpoints"]
+
+# Notebooks: the stored outputs, exactly as committed and checked.
+nb_execution_mode = "off"
+nb_render_plugin = alt.RENDERER_NAME
+nb_render_markdown_format = "myst"  # Markdown outputs hold $...$ formulas
+nb_ipywidgets_js: dict = {}  # no widget JavaScript from a CDN
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 3
+
+html_theme = "sphinx_book_theme"
+html_theme_options = {
+    "use_download_button": False,  # each page has its own link to the notebook file
+    "use_fullscreen_button": False,
+    "show_toc_level": 2,
+    "pygments_light_style": "a11y-high-contrast-light",
+    "pygments_dark_style": "a11y-high-contrast-dark",
+}
+html_static_path = [str(Path(__file__).resolve().parent / "static")]
+html_css_files = ["course.css"]
+html_show_sourcelink = False
+html_copy_source = False
+html_show_sphinx = False
+html_last_updated_fmt = None
+
+
+def setup(app):  # noqa: ARG001 (Sphinx's signature)
+    alt.install()
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
