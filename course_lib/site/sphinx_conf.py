@@ -14,7 +14,7 @@ from course_lib.site import alt
 
 project = "Activation Functions in Neural Networks"
 author = "the course's authors"
-copyright = "the course's authors"  # noqa: A001 (Sphinx's name)
+copyright = "the course's authors"
 html_title = project
 
 extensions = ["myst_nb", "sphinx-mathjax-offline"]
@@ -44,6 +44,6 @@ html_show_sphinx = False
 html_last_updated_fmt = None
 
 
-def setup(app):  # noqa: ARG001 (Sphinx's signature)
+def setup(app):
     alt.install()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
