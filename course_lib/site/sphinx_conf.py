@@ -26,6 +26,10 @@ nb_render_plugin = alt.RENDERER_NAME
 nb_render_markdown_format = "myst"  # Markdown outputs hold $...$ formulas
 nb_ipywidgets_js: dict = {}  # no widget JavaScript from a CDN
 myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_dmath_double_inline = True  # $$...$$ inside a paragraph, as Jupyter displays it
+# MathJax also typesets $...$ in HTML outputs (tables of formulas), as JupyterLab does.
+myst_mathjax_classes = "tex2jax_process|mathjax_process|math|output_area|text_html"
+mathjax4_config = {"tex": {"inlineMath": [["$", "$"], ["\\(", "\\)"]]}}
 myst_heading_anchors = 3
 
 html_theme = "sphinx_book_theme"
@@ -42,8 +46,13 @@ html_show_sourcelink = False
 html_copy_source = False
 html_show_sphinx = False
 html_last_updated_fmt = None
+# The theme's colour mode starts light (an empty mode makes its script log an error); the
+# reader's choice of the switch is kept.
+html_context = {"default_mode": "light"}
 
 
 def setup(app):
     alt.install()
+    # MathJax on every page: a page whose only formulas are in HTML outputs needs it too.
+    app.set_html_assets_policy("always")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
