@@ -8,8 +8,6 @@ no widget JavaScript is loaded from a CDN.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from course_lib.site import alt
 
 project = "Activation Functions in Neural Networks"
@@ -40,8 +38,6 @@ html_theme_options = {
     "pygments_light_style": "a11y-high-contrast-light",
     "pygments_dark_style": "a11y-high-contrast-dark",
 }
-html_static_path = [str(Path(__file__).resolve().parent / "static")]
-html_css_files = ["course.css"]
 html_show_sourcelink = False
 html_copy_source = False
 html_show_sphinx = False
