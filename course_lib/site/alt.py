@@ -13,7 +13,6 @@ site build needs no installed entry point; ``sphinx_conf.setup`` calls it.
 
 from __future__ import annotations
 
-from docutils import nodes
 from myst_nb import sphinx_ as myst_nb_sphinx
 from myst_nb.core.render import MimeData, NbElementRenderer
 
@@ -24,12 +23,12 @@ RENDERER_NAME = "course_lib_alt_text"
 class AltTextRenderer(NbElementRenderer):
     """myst-nb's default renderer, with the alt text of an image output's metadata."""
 
-    def render_image(self, data: MimeData) -> list[nodes.Element]:
+    def render_image(self, data: MimeData) -> list:
         result = super().render_image(data)
         alt = output_alt(data.output_metadata, data.mime_type)
         if alt:
             for node in result:
-                if isinstance(node, nodes.image):
+                if node.tagname == "image":
                     node["alt"] = alt
         return result
 
