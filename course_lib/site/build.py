@@ -15,6 +15,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 README = ROOT / "README.md"
 DEFAULT_OUT = ROOT / "_build" / "site"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+#: The MathJax component the pages load (sphinx-mathjax-offline's ``mathjax_path``).
+MATHJAX_ENTRY = "tex-chtml.js"
 #: Where the staged copies keep the untouched notebook files that the download links offer.
 ORIGINALS = "_notebooks"
 
@@ -131,7 +133,17 @@ def build_site(out: Path = DEFAULT_OUT, notebook_dir: Path = NOTEBOOK_DIR,
         status = build_main(args)
     if status != 0:
         raise RuntimeError(f"Sphinx failed (exit status {status}); its messages are above")
+    _prune_mathjax(out / "_static" / "mathjax")
     return out / "index.html"
+
+
+def _prune_mathjax(folder: Path, entry: str = MATHJAX_ENTRY) -> None:
+    """Remove MathJax's other combined entry points (SVG output, MathML input, the full
+    bundles: about 13 MB) from the site. The pages load ``entry`` only, and it loads the
+    components it needs from the subfolders, which stay."""
+    for path in folder.glob("*.js"):
+        if path.name != entry:
+            path.unlink()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
