@@ -59,7 +59,7 @@ def is_generic_alt(alt: str | None) -> bool:
     return alt is None or not alt.strip() or bool(_GENERIC_ALT.match(alt)) or "/" in alt
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class PageReport:
     url: str
     console_errors: list[str] = dataclasses.field(default_factory=list)
@@ -72,6 +72,9 @@ class PageReport:
     bad_alt: list[str] = dataclasses.field(default_factory=list)
     links: list[str] = dataclasses.field(default_factory=list)
     violations: list[dict] = dataclasses.field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"PageReport({self.url!r})"
 
     def serious_violations(self) -> list[dict]:
         return [v for v in self.violations if v.get("impact") in FAILING_IMPACTS]

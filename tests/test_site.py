@@ -13,6 +13,7 @@ $COURSE_SITE_SCREENS, or to a temporary folder whose path is printed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -109,13 +110,25 @@ def test_every_formula_is_typeset(reports, name):
     assert report.merrors == 0, f"{name}: {report.merrors} MathJax errors"
 
 
+def _image_cells(stem: str) -> dict[str, int]:
+    """{sha256 of an image output: its cell's index} for a notebook (the site names each
+    image file by the hash of its bytes)."""
+    notebook = json.loads((ROOT / "notebooks" / f"{stem}.ipynb").read_text("utf-8"))
+    return {hashlib.sha256(base64.b64decode(output["data"]["image/png"])).hexdigest(): i
+            for i, cell in enumerate(notebook["cells"]) for output in cell.get("outputs", [])
+            if "image/png" in output.get("data", {})}
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_every_image_loads_and_has_alt_text(reports, name):
     report = reports[name]
     assert report.broken_images == [], f"{name}: broken images {report.broken_images}"
-    assert report.bad_alt == [], (
+    cells = _image_cells(name) if name != "index" else {}
+    missing = [f"cell {cells[m.group(1)]}" if (m := re.search(r"([0-9a-f]{64})\.png:", bad))
+               and m.group(1) in cells else bad for bad in report.bad_alt]
+    assert missing == [], (
         f"{name}: images without a descriptive alt text (the image output's "
-        f"metadata['image/png']['alt']): {report.bad_alt}")
+        f"metadata['image/png']['alt']), by cell index from 0: {', '.join(missing)}")
 
 
 @pytest.mark.parametrize("name", PAGES)
