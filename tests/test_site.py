@@ -210,6 +210,22 @@ def test_the_front_page_is_the_readme_with_links_to_the_pages(tmp_path):
         assert f"(path:{build.ORIGINALS}/{stem}.ipynb)" in staged["cells"][0]["source"]
 
 
+def test_a_folder_of_other_notebooks_gets_links_instead_of_the_table(tmp_path):
+    _figure_notebook(tmp_path / "nb", ALT)
+    assert stage(tmp_path / "nb", tmp_path / "src") == ["01_test"]
+    index = (tmp_path / "src" / "index.md").read_text(encoding="utf-8")
+    assert "| 01 |" not in index and "- [01_test](01_test.ipynb)" in index
+
+
+def test_bad_folders_are_refused_with_the_argument_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="notebook_dir: expected a folder with"):
+        stage(tmp_path, tmp_path / "src")
+    (tmp_path / "notes.txt").write_text("not a site", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="out: expected a new folder or an earlier site"):
+        build.build_site(tmp_path, ROOT / "notebooks")
+    assert (tmp_path / "notes.txt").exists()
+
+
 def test_no_stored_notebook_shows_a_reference_solution():
     calls = []
     for stem in NOTEBOOKS:

@@ -52,6 +52,8 @@ def index_markdown(readme: str, stems: Sequence[str]) -> str:
         if match:
             listed.add(match.group(1))
         lines.append(line)
+    if not listed:  # none of the table's notebooks is here: keep the heading, not the table
+        lines = [line for line in lines if not line.startswith("|")]
     toc = "\n".join(lines) + "\n"
     extra = [stem for stem in stems if stem not in listed]
     if extra:
