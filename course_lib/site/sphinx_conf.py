@@ -34,6 +34,7 @@ html_theme = "sphinx_book_theme"
 html_theme_options = {
     "use_download_button": False,  # each page has its own link to the notebook file
     "use_fullscreen_button": False,
+    "footer_content_items": [],  # no "By ... / © ..." footer line
     "show_toc_level": 2,
     "pygments_light_style": "a11y-high-contrast-light",
     "pygments_dark_style": "a11y-high-contrast-dark",
@@ -41,6 +42,7 @@ html_theme_options = {
 html_show_sourcelink = False
 html_copy_source = False
 html_show_sphinx = False
+html_show_copyright = False
 html_last_updated_fmt = None
 # The theme's colour mode starts light (an empty mode makes its script log an error); the
 # reader's choice of the switch is kept.
