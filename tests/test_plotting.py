@@ -100,6 +100,10 @@ def test_curves_histograms_heatmap_boundary_are_labelled():
         assert_labelled(ax)
     for ax in axes[[0, 1, 3]]:
         assert ax.get_legend() is not None
+    # Classes differ in shape as well as colour (readable without telling colours apart).
+    shapes = [c.get_paths()[0].vertices.round(6).tobytes() for c in axes[3].collections
+              if c.get_offsets().shape[0] == 2]
+    assert len(shapes) == 2 and shapes[0] != shapes[1]
 
 
 def test_bad_shapes_raise_value_error():

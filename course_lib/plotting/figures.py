@@ -404,6 +404,10 @@ def plot_heatmap(
     return _label(ax, xlabel, ylabel, title, legend=False)
 
 
+# Classes told apart by shape too, for readers who cannot tell the colours apart.
+_CLASS_MARKERS = ("o", "^", "s", "D", "v", "P")
+
+
 def plot_decision_boundary(
     predict: Callable[[np.ndarray], ArrayLike],
     X: ArrayLike,
@@ -459,9 +463,10 @@ def plot_decision_boundary(
     cmap = mpl.colors.ListedColormap(colors)
     levels = np.arange(len(classes) + 1) - 0.5
     ax.contourf(g0, g1, pred, levels=levels, cmap=cmap, alpha=0.25)
-    for i, c in enumerate(classes):
+    for i, c in enumerate(classes):  # a marker per class as well as a colour
         mask = y == c
-        ax.scatter(X[mask, 0], X[mask, 1], s=14, color=COURSE_COLORS[i % len(COURSE_COLORS)],
+        ax.scatter(X[mask, 0], X[mask, 1], s=16, color=COURSE_COLORS[i % len(COURSE_COLORS)],
+                   marker=_CLASS_MARKERS[i % len(_CLASS_MARKERS)],
                    edgecolors="white", linewidths=0.4, label=f"class {c}")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
