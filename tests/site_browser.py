@@ -55,8 +55,11 @@ _GENERIC_ALT = re.compile(
 
 def is_generic_alt(alt: str | None) -> bool:
     """True if ``alt`` says nothing about a picture: empty, "Figure 1", matplotlib's
-    ``<Figure size 640x480 with 1 Axes>``, or a file name."""
-    return alt is None or not alt.strip() or bool(_GENERIC_ALT.match(alt)) or "/" in alt
+    ``<Figure size 640x480 with 1 Axes>``, or a file name or path (one word with a "/"; a
+    description may say "1/4")."""
+    if alt is None or not alt.strip():
+        return True
+    return bool(_GENERIC_ALT.match(alt)) or (len(alt.split()) == 1 and "/" in alt)
 
 
 @dataclasses.dataclass(repr=False)

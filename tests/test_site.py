@@ -241,7 +241,8 @@ def test_no_stored_notebook_shows_a_reference_solution():
 @pytest.mark.parametrize("alt, generic", [
     (ALT, False), (None, True), ("", True), ("  ", True), ("Figure 1", True),
     ("fig. 3", True), ("<Figure size 640x480 with 1 Axes>", True),
-    ("_images/78def63c.png", True), ("loss.png", True),
+    ("_images/78def63c.png", True), ("loss.png", True), ("_images/78def63c", True),
+    ("The derivative peaks at 1/4 at x = 0", False),
     ("Training loss of ReLU and tanh over 20 epochs", False)])
 def test_generic_alt_texts_are_recognised(alt, generic):
     assert is_generic_alt(alt) is generic
