@@ -80,6 +80,32 @@ def _with_download_link(notebook: dict, name: str) -> dict:
     return {**notebook, "cells": cells}
 
 
+#: The sidebar's ``course-title.html``: the theme's logo and title inside a navigation
+#: landmark (sphinx_conf's html_sidebars uses it in place of the theme's navbar-logo.html).
+COURSE_TITLE_TEMPLATE = (
+    '<nav class="course-title" aria-label="Course home">{% include "navbar-logo.html" %}</nav>\n')
+
+
+def _table_corners_as_cells(notebook: dict) -> dict:
+    """A copy of ``notebook`` whose HTML tables have no empty header cell.
+
+    pandas writes the corner above the row labels (and an unnamed index's header) as an empty
+    ``<th></th>``; a header that names nothing confuses a screen reader (axe:
+    empty-table-header), so the page shows it as an ordinary empty ``<td></td>``.
+    """
+    def fix(output: dict) -> dict:
+        html = output.get("data", {}).get("text/html")
+        if html is None:
+            return output
+        text = "".join(html) if isinstance(html, list) else html
+        return {**output, "data": {**output["data"], "text/html": text.replace(
+            "<th></th>", "<td></td>")}}
+
+    cells = [{**cell, "outputs": [fix(o) for o in cell["outputs"]]} if "outputs" in cell
+             else cell for cell in notebook["cells"]]
+    return {**notebook, "cells": cells}
+
+
 def stage(notebook_dir: Path, source_dir: Path, readme: Path = README) -> list[str]:
     """Write a Sphinx source folder for the notebooks of ``notebook_dir`` into ``source_dir``.
 
@@ -95,11 +121,14 @@ def stage(notebook_dir: Path, source_dir: Path, readme: Path = README) -> list[s
     for path in paths:
         shutil.copyfile(path, source_dir / ORIGINALS / path.name)
         notebook = json.loads(path.read_text(encoding="utf-8"))
-        staged = _with_download_link(notebook, path.name)
+        staged = _with_download_link(_table_corners_as_cells(notebook), path.name)
         (source_dir / path.name).write_text(json.dumps(staged, indent=1), encoding="utf-8")
     stems = [path.stem for path in paths]
     text = index_markdown(Path(readme).read_text(encoding="utf-8"), stems)
     (source_dir / "index.md").write_text(text, encoding="utf-8")
+    (source_dir / "_templates").mkdir(exist_ok=True)
+    (source_dir / "_templates" / "course-title.html").write_text(
+        COURSE_TITLE_TEMPLATE, encoding="utf-8")
     (source_dir / "conf.py").write_text(
         "from course_lib.site.sphinx_conf import *  # noqa: F403\n", encoding="utf-8")
     return stems

@@ -39,6 +39,11 @@ html_theme_options = {
     "pygments_light_style": "a11y-high-contrast-light",
     "pygments_dark_style": "a11y-high-contrast-dark",
 }
+# The sidebar's course title inside a landmark (axe: "all page content in landmarks"); the
+# other items are the theme's own. build.stage writes course-title.html into _templates.
+templates_path = ["_templates"]
+html_sidebars = {"**": ["course-title.html", "icon-links.html", "search-button-field.html",
+                        "sbt-sidebar-nav.html"]}
 html_show_sourcelink = False
 html_copy_source = False
 html_show_sphinx = False
