@@ -162,7 +162,7 @@ def _footer(path: Path, problem: str) -> str:
 
 def _notebook_display() -> Any:
     """IPython's ``display`` when running in a notebook kernel, else None. (IPython is
-    imported only by whoever started the kernel; the course does not depend on it.)"""
+    looked up, not imported: in a terminal the table is printed as text.)"""
     ipython_module = sys.modules.get("IPython")
     shell = ipython_module.get_ipython() if ipython_module is not None else None
     if getattr(shell, "kernel", None) is None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import html.parser
-import re
 import urllib.error
 import urllib.request
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
-from course_lib.site.browser import MATHJAX_READY
+from course_lib.plotting import check_alt_text
+from course_lib.site.browser import MATHJAX_READY, VIEWPORT
+from course_lib.site.browser import screenshot as save_screenshot
 
 #: Impacts axe-core reports; the first two fail the test.
 FAILING_IMPACTS = ("critical", "serious")
@@ -48,18 +49,16 @@ _PAGE_FACTS = """async (rawLatex) => {
   };
 }"""
 
-_GENERIC_ALT = re.compile(
-    r"^\s*(?:(?:figure|fig\.?|image|img|picture|plot|graph|chart)\s*\d*"
-    r"|<Figure size[^>]*>|\S+\.(?:png|jpe?g|gif|svg|webp))\s*$", re.IGNORECASE)
-
-
 def is_generic_alt(alt: str | None) -> bool:
-    """True if ``alt`` says nothing about a picture: empty, "Figure 1", matplotlib's
-    ``<Figure size 640x480 with 1 Axes>``, or a file name or path (one word with a "/"; a
-    description may say "1/4")."""
-    if alt is None or not alt.strip():
+    """True if ``alt`` is not usable alt text by the course's one rule
+    (:func:`course_lib.plotting.check_alt_text`, which ``show()`` applies when a figure is
+    stored): missing, "Figure 1", a file name, matplotlib's ``<Figure size ...>``, or too
+    short to say what the picture shows."""
+    try:
+        check_alt_text(alt, where="<img alt>")
+    except (TypeError, ValueError):
         return True
-    return bool(_GENERIC_ALT.match(alt)) or (len(alt.split()) == 1 and "/" in alt)
+    return False
 
 
 @dataclasses.dataclass(repr=False)
@@ -100,7 +99,7 @@ def describe(violations: list[dict]) -> str:
 def new_context(browser, viewport=None):
     """A browser context whose requests to hosts other than 127.0.0.1 are aborted and kept
     in ``context.offsite``."""
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800})
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     context.offsite = []
 
     def route(route):
@@ -141,7 +140,7 @@ def inspect_page(context, url: str, axe=None, screenshot=None) -> PageReport:
         if axe is not None:
             report.violations = axe.run(page, options=AXE_OPTIONS).response["violations"]
         if screenshot is not None:
-            page.screenshot(path=str(screenshot), full_page=True)
+            save_screenshot(page, screenshot)
     finally:
         page.close()
     report.offsite_requests = context.offsite[start:]

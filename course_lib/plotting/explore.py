@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable
 from typing import Any
@@ -204,38 +205,58 @@ def plot_quantization(scale: float, zero_point: int = -128) -> Figure:
     return fig
 
 
+def _parameter_effect_alt(v: dict[str, Any]) -> str:
+    p = v["parameter"]
+    return (f"Two panels: {v['name']} (left) and its derivative (right) for x from -5 to "
+            f"5 with {p} = {v[p]:g}, solid, beside the default {p}, dashed grey.")
+
+
+def _softmax_temperature_alt(v: dict[str, Any]) -> str:
+    logits = ", ".join(f"{z:g}" for z in v["logits"])
+    return (f"Bar chart of the softmax probabilities of the logits {logits} at "
+            f"temperature {v['temperature']:g}; the title gives their entropy.")
+
+
+def _signal_depth_alt(v: dict[str, Any]) -> str:
+    return (f"Line plot, log scale, of the standard deviation of the activations after "
+            f"each of {v['depth']} layers of a random {v['activation']} network, "
+            f"weights N(0, {v['gain']:g} squared / width).")
+
+
+def _quantization_alt(v: dict[str, Any]) -> str:
+    return (f"Two panels: the sigmoid on [-8, 8] and its int8 version with scale "
+            f"{v['scale']:g} and zero point {v['zero_point']} (left), and the "
+            f"absolute error (right).")
+
+
+#: This module's slider figures and how each one's alt text is written from its values.
+_ALT_TEXTS: dict[Callable[..., Figure], Callable[[dict[str, Any]], str]] = {
+    plot_parameter_effect: _parameter_effect_alt,
+    plot_softmax_temperature: _softmax_temperature_alt,
+    plot_signal_depth: _signal_depth_alt,
+    plot_quantization: _quantization_alt,
+}
+
+
 def alt_text(plot: Callable[..., Figure], **values: Any) -> str:
     """What the figure ``plot(**values)`` of this module shows, as alt text.
 
     >>> alt_text(plot_signal_depth, activation="tanh", gain=1.0)
     'Line plot, log scale, of the standard deviation of the activations after each of 30 layers of a random tanh network, weights N(0, 1 squared / width).'
     """  # noqa: E501
-    v = {**_DEFAULTS.get(plot, {}), **values}
-    if plot is plot_parameter_effect:
-        p = v["parameter"]
-        return (f"Two panels: {v['name']} (left) and its derivative (right) for x from -5 to "
-                f"5 with {p} = {v[p]:g}, solid, beside the default {p}, dashed grey.")
-    if plot is plot_softmax_temperature:
-        logits = ", ".join(f"{z:g}" for z in v["logits"])
-        return (f"Bar chart of the softmax probabilities of the logits {logits} at "
-                f"temperature {v['temperature']:g}; the title gives their entropy.")
-    if plot is plot_signal_depth:
-        return (f"Line plot, log scale, of the standard deviation of the activations after "
-                f"each of {v['depth']} layers of a random {v['activation']} network, weights "
-                f"N(0, {v['gain']:g} squared / width).")
-    if plot is plot_quantization:
-        return (f"Two panels: the sigmoid on [-8, 8] and its int8 version with scale "
-                f"{v['scale']:g} and zero point {v['zero_point']} (left), and the absolute "
-                f"error (right).")
-    raise TypeError(f"alt_text(): plot must be one of this module's plot functions; got "
-                    f"{getattr(plot, '__name__', type(plot).__name__)}; give slider() an "
-                    f"alt text of your own: slider(plot, alt='what it shows', ...)")
-
-
-_DEFAULTS: dict[Callable[..., Figure], dict[str, Any]] = {
-    plot_signal_depth: {"depth": 30},
-    plot_quantization: {"zero_point": -128},
-}
+    describe = _ALT_TEXTS.get(plot)
+    if describe is None:
+        raise TypeError(f"alt_text(): plot must be one of this module's plot functions; got "
+                        f"{getattr(plot, '__name__', type(plot).__name__)}; give slider() an "
+                        f"alt text of your own: slider(plot, alt='what it shows', ...)")
+    signature = inspect.signature(plot)
+    bound = signature.bind_partial(**values)
+    bound.apply_defaults()  # the plot's own defaults, e.g. depth=30
+    named = dict(bound.arguments)
+    for parameter in signature.parameters.values():
+        if parameter.kind is parameter.VAR_KEYWORD:  # e.g. plot_parameter_effect's alpha=
+            named.update(named.pop(parameter.name, {}))
+    return describe(named)
 
 
 def slider(plot: Callable[..., Figure], *, alt: str | Callable[..., str] | None = None,
@@ -249,8 +270,7 @@ def slider(plot: Callable[..., Figure], *, alt: str | Callable[..., str] | None 
     notebook runs without a browser (``COURSE_LIB_NO_WIDGETS=1``, set when the course's
     notebooks are executed to store or check their outputs).
     """
-    if alt is None and plot not in (plot_parameter_effect, plot_softmax_temperature,
-                                     plot_signal_depth, plot_quantization):
+    if alt is None and plot not in _ALT_TEXTS:
         raise TypeError("slider(): give alt='what the figure shows' (or a function of the "
                         "slider values that returns it) for a plot function of your own")
     if isinstance(alt, str):
